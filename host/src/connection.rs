@@ -1,0 +1,190 @@
+//! One accepted connection: its socket, its queue of messages, its handlers.
+//!
+//! Three loops per connection. The reader turns frames into events on a bounded queue (a
+//! client that outpaces its handlers is slowed by TCP, not buffered without end). The
+//! dispatcher runs those events one at a time, in arrival order, and `$disconnect` last, exactly
+//! once. The writer drains the connection's outbound queue, which any handler can push to.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+
+use crate::events::{ConnectionContext, error_frame};
+use crate::gateway::Gateway;
+use crate::ids::{new_id, now_ms};
+use crate::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
+use crate::routing::DISCONNECT;
+
+/// Messages read but not yet handled, per connection.
+const INBOUND_QUEUE: usize = 16;
+
+/// How long a client may take to answer our close frame.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Session {
+    pub gw: Arc<Gateway>,
+    pub conn: Arc<Connection>,
+    pub ctx: ConnectionContext,
+}
+
+/// Serves the connection until it closes, then runs `$disconnect`. `socket` is `None` when the
+/// handshake never completed after `$connect` accepted it.
+pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebSocket>) {
+    let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
+    let session = Arc::new(session);
+    let dispatcher = tokio::spawn(dispatch(session.clone(), inbound_rx));
+    let close = match socket {
+        Some(socket) => pump(socket, queues, inbound_tx).await,
+        None => {
+            drop(inbound_tx);
+            CloseReason::new(1006, "handshake did not complete")
+        }
+    };
+    // From here `ws.send` to this id answers `gone`.
+    session.gw.registry.remove(&session.conn.id);
+    // Messages read before the close are still handled, then `$disconnect` runs last.
+    let _ = dispatcher.await;
+    disconnect(&session, close).await;
+}
+
+/// Moves frames both ways until the connection closes; returns why it closed.
+async fn pump(socket: WebSocket, queues: ConnectionQueues, inbound: mpsc::Sender<Frame>) -> CloseReason {
+    let (sink, stream) = socket.split();
+    let reader = read(stream, inbound);
+    let writer = write(sink, queues);
+    tokio::pin!(reader, writer);
+    tokio::select! {
+        client = &mut reader => client,
+        server = &mut writer => {
+            // We closed (or could no longer write): give the client a moment to answer, which
+            // also delivers the frames it sent before our close.
+            let client = tokio::time::timeout(CLOSE_TIMEOUT, &mut reader).await;
+            match server {
+                Some(reason) => reason,
+                None => client.unwrap_or_else(|_| CloseReason::new(1006, "connection lost")),
+            }
+        }
+    }
+}
+
+async fn read(mut stream: futures_util::stream::SplitStream<WebSocket>, inbound: mpsc::Sender<Frame>) -> CloseReason {
+    let mut close = None;
+    while let Some(message) = stream.next().await {
+        let frame = match message {
+            Ok(Message::Text(t)) => Frame::Text(t.to_string()),
+            Ok(Message::Binary(b)) => Frame::Binary(b.to_vec()),
+            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+            Ok(Message::Close(frame)) => {
+                // Keep reading: the next read sends our reply and ends the stream.
+                close = Some(match frame {
+                    Some(f) => CloseReason::new(f.code, f.reason.to_string()),
+                    None => CloseReason::new(1005, ""),
+                });
+                continue;
+            }
+            Err(e) => return close.unwrap_or_else(|| CloseReason::new(1006, format!("connection lost: {e}"))),
+        };
+        if inbound.send(frame).await.is_err() {
+            break;
+        }
+    }
+    close.unwrap_or_else(|| CloseReason::new(1006, "connection lost"))
+}
+
+/// Returns the close we sent, or `None` when the socket failed.
+async fn write(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut queues: ConnectionQueues,
+) -> Option<CloseReason> {
+    loop {
+        let next = tokio::select! {
+            biased;
+            changed = queues.evict.changed() => match (changed, queues.evict.borrow().clone()) {
+                (Ok(()), Some(reason)) => Outbound::Close(reason),
+                _ => continue,
+            },
+            out = queues.outbound.recv() => match out {
+                Some(out) => out,
+                None => return None,
+            },
+        };
+        match next {
+            Outbound::Frame(Frame::Text(t)) => sink.send(Message::Text(t.into())).await.ok()?,
+            Outbound::Frame(Frame::Binary(b)) => sink.send(Message::Binary(b.into())).await.ok()?,
+            Outbound::Close(reason) => {
+                let frame = CloseFrame { code: reason.code, reason: reason.reason.clone().into() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                return Some(reason);
+            }
+        }
+    }
+}
+
+/// Runs each message's route in arrival order.
+async fn dispatch(session: Arc<Session>, mut inbound: mpsc::Receiver<Frame>) {
+    while let Some(frame) = inbound.recv().await {
+        on_message(&session, frame).await;
+    }
+}
+
+async fn on_message(session: &Session, frame: Frame) {
+    let Session { gw, conn, ctx } = session;
+    let now = now_ms();
+    conn.touch(now);
+    let table = gw.routes.load();
+    let text = match &frame {
+        Frame::Text(t) => Some(t.as_str()),
+        Frame::Binary(_) => None,
+    };
+    let route = table.selector.select(text, |key| table.has_route(key));
+    let handler = table.handler(&route);
+    drop(table);
+    let request_id = new_id();
+    let handler = match handler {
+        Some(Ok(handler)) => handler,
+        Some(Err(why)) => {
+            tracing::error!(route = %route, connection = %conn.id, request = %request_id, "handler did not load: {why}");
+            let _ = conn.send(error_frame("Internal server error", &conn.id, &request_id));
+            return;
+        }
+        None => {
+            // No route matched and there is no $default: API Gateway's answer.
+            let _ = conn.send(error_frame("Forbidden", &conn.id, &request_id));
+            return;
+        }
+    };
+    let event = ctx.message(&route, &frame, request_id.clone(), new_id(), now);
+    match gw.runtime.call(&handler, &event).await {
+        Ok(response) => {
+            // A two-way route: the body goes back to the caller.
+            if let Some(body) = response.body {
+                let _ = conn.send(frame_of(body));
+            }
+        }
+        Err(e) => {
+            tracing::error!(route = %route, connection = %conn.id, request = %request_id, "{e}");
+            let _ = conn.send(error_frame("Internal server error", &conn.id, &request_id));
+        }
+    }
+}
+
+async fn disconnect(session: &Session, close: CloseReason) {
+    let Session { gw, conn, ctx } = session;
+    tracing::debug!(connection = %conn.id, code = close.code, "disconnected");
+    let Some(Ok(handler)) = gw.routes.load().handler(DISCONNECT) else { return };
+    let request_id = new_id();
+    let event = ctx.disconnect(close.code, &close.reason, request_id.clone(), now_ms());
+    if let Err(e) = gw.runtime.call(&handler, &event).await {
+        tracing::error!(route = DISCONNECT, connection = %conn.id, request = %request_id, "{e}");
+    }
+}
+
+pub fn frame_of(data: crate::runtime::wit::Data) -> Frame {
+    match data {
+        crate::runtime::wit::Data::Text(t) => Frame::Text(t),
+        crate::runtime::wit::Data::Binary(b) => Frame::Binary(b),
+    }
+}

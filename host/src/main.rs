@@ -1,0 +1,73 @@
+//! `wsh`: serve an Architect app's WebSocket routes, each handler a WebAssembly component.
+
+mod app;
+mod builder;
+mod cache;
+mod connection;
+mod events;
+mod gateway;
+mod guest_log;
+mod ids;
+mod manifest;
+mod registry;
+mod routing;
+mod runtime;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "wsh",
+    version,
+    about = "Run serverless WebSocket functions, written as WebAssembly components, on your machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build every handler, then serve HTTP and WebSocket on one port
+    Serve {
+        /// The app's manifest (default: ./app.arc, then ./.arc)
+        manifest: Option<PathBuf>,
+        /// Port to listen on (0 picks a free one)
+        #[arg(long, short, default_value_t = 3333, env = "PORT")]
+        port: u16,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
+    /// Build every handler that has sources, and check that each loads
+    Build {
+        /// The app's manifest (default: ./app.arc, then ./.arc)
+        manifest: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { manifest, port, host } => serve::serve(serve::ServeOptions { manifest, port, host }).await,
+            Command::Build { manifest } => serve::build(manifest).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Running handler components: one engine, components compiled once, a fresh instance per event.
+//!
+//! Load time does everything that does not depend on the event: compile (or load the cached
+//! compilation), link, type-check against the world, and one trial instantiation. The event
+//! path is then only: new `Store` → instantiate from the `InstancePre` → call → drop.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, UpdateDeadline,
+};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::cache::CompileCache;
+use crate::guest_log::GuestLog;
+use crate::registry::{Frame, Registry, SendError};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "ws-handler",
+        exports: { default: async },
+    });
+}
+
+/// The WIT types, as the rest of the host uses them.
+pub use bindings::wsh::handler::types as wit;
+use bindings::{WsHandler, WsHandlerPre};
+
+/// How often the epoch ticks. Handlers yield to other tasks at every tick and are checked
+/// against their deadline, so this bounds both unfairness and deadline overshoot.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Handler instances alive at once. Back-pressure beyond this is a wait, not an error.
+const MAX_LIVE_INSTANCES: u32 = 100;
+
+/// Per-event limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+}
+
+/// The engine, the linker and the limits shared by every handler.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache: CompileCache,
+    limits: Limits,
+    registry: Arc<Registry>,
+    /// Bounds live instances to what the pooling allocator has slots for.
+    slots: Arc<Semaphore>,
+    pooling: bool,
+}
+
+/// One route's handler, ready to instantiate.
+pub struct Handler {
+    pub path: PathBuf,
+    /// blake3 of the component bytes: what a reload compares.
+    pub hash: String,
+    pre: WsHandlerPre<HostState>,
+    /// Prefix for the guest's stdout/stderr lines.
+    log: GuestLog,
+}
+
+/// Why a call produced no response.
+#[derive(Debug)]
+pub enum CallError {
+    /// The handler ran out of time.
+    Timeout(Duration),
+    /// It trapped (panic, out of memory, unreachable, ...).
+    Trap(anyhow::Error),
+    /// It returned `err(message)`.
+    Returned(String),
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Timeout(t) => write!(f, "handler did not finish within its {} ms deadline", t.as_millis()),
+            CallError::Trap(e) => write!(f, "handler trapped: {e:#}"),
+            CallError::Returned(m) => write!(f, "handler returned an error: {m}"),
+        }
+    }
+}
+
+/// What a store holds for one event.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    registry: Arc<Registry>,
+    started: Instant,
+    timeout: Duration,
+    timed_out: bool,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl wit::Host for HostState {}
+
+impl bindings::wsh::handler::ws::Host for HostState {
+    fn send(&mut self, connection_id: String, payload: wit::Data) -> Result<(), wit::WsError> {
+        let frame = match payload {
+            wit::Data::Text(s) => Frame::Text(s),
+            wit::Data::Binary(b) => Frame::Binary(b),
+        };
+        self.registry.send(&connection_id, frame).map_err(ws_error)
+    }
+
+    fn close(&mut self, connection_id: String) -> Result<(), wit::WsError> {
+        let reason = crate::registry::CloseReason::new(1000, "closed by handler");
+        self.registry.close(&connection_id, reason).map_err(ws_error)
+    }
+
+    fn info(&mut self, connection_id: String) -> Result<wit::ConnectionInfo, wit::WsError> {
+        let info = self.registry.info(&connection_id).map_err(ws_error)?;
+        Ok(wit::ConnectionInfo {
+            connection_id: info.connection_id,
+            connected_at: info.connected_at,
+            last_active_at: info.last_active_at,
+            identity: wit::Identity { source_ip: info.identity.source_ip, user_agent: info.identity.user_agent },
+        })
+    }
+}
+
+fn ws_error(e: SendError) -> wit::WsError {
+    match e {
+        SendError::Gone => wit::WsError::Gone,
+        SendError::PayloadTooLarge => wit::WsError::PayloadTooLarge,
+        SendError::SlowConsumer => wit::WsError::SlowConsumer,
+    }
+}
+
+impl Runtime {
+    pub fn new(limits: Limits, registry: Arc<Registry>, cache: CompileCache) -> Result<Runtime> {
+        let (engine, pooling) = match Engine::new(&config(Some(pooling(limits)))) {
+            Ok(engine) => (engine, true),
+            Err(e) => {
+                // Like `wasmtime serve`: a machine that cannot reserve the pool's address space
+                // (a low `ulimit -v`, some containers) still runs, just slower per event.
+                tracing::warn!("pooling allocator unavailable ({e}); using on-demand allocation");
+                (Engine::new(&config(None)).map_err(anyhow::Error::from).context("creating the wasm engine")?, false)
+            }
+        };
+        spawn_epoch_ticker(&engine);
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+        WsHandler::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)
+            .context("linking the ws interface")?;
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            limits,
+            registry,
+            slots: Arc::new(Semaphore::new(MAX_LIVE_INSTANCES as usize)),
+            pooling,
+        })
+    }
+
+    pub fn pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// Compiles (or loads the cached compilation of) `path` as the handler of `route`, checks it
+    /// against the world, and instantiates it once so that a broken component fails here and
+    /// not on a user's event.
+    pub async fn load(&self, route: &str, path: &Path) -> Result<Handler> {
+        let bytes = tokio::fs::read(path).await.with_context(|| format!("cannot read {}", path.display()))?;
+        check_component(&bytes).with_context(|| format!("{} cannot be loaded", path.display()))?;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        let component = self.compile(&bytes, &hash).await.with_context(|| format!("compiling {}", path.display()))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .and_then(|pre| WsHandlerPre::new(pre).map_err(anyhow::Error::from))
+            .with_context(|| {
+                format!(
+                    "{} does not fit the wsh:handler/ws-handler world (wit/handler.wit): it must export `handle` and import only `wsh:handler/ws` and WASI",
+                    path.display()
+                )
+            })?;
+        let handler = Handler { path: path.to_path_buf(), hash, pre, log: GuestLog::new(route) };
+        let mut store = self.store(&handler);
+        handler
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{} fails to instantiate", path.display()))?;
+        Ok(handler)
+    }
+
+    async fn compile(&self, bytes: &[u8], hash: &str) -> Result<Component> {
+        let engine = self.engine.clone();
+        let cache = self.cache.clone();
+        let bytes = bytes.to_vec();
+        let hash = hash.to_string();
+        // Compiling a large guest takes seconds of CPU on every core: keep it off the threads
+        // that run sockets.
+        tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes, &hash)).await?
+    }
+
+    fn store(&self, handler: &Handler) -> Store<HostState> {
+        let wasi = WasiCtx::builder().stdout(handler.log.stdout()).stderr(handler.log.stderr()).build();
+        let limits = StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).trap_on_grow_failure(true).build();
+        let state = HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limits,
+            registry: self.registry.clone(),
+            started: Instant::now(),
+            timeout: self.limits.timeout,
+            timed_out: false,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut ctx| {
+            let state = ctx.data_mut();
+            if state.started.elapsed() >= state.timeout {
+                state.timed_out = true;
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store
+    }
+
+    /// Runs one event on a fresh instance of `handler`.
+    pub async fn call(&self, handler: &Handler, event: &wit::Event) -> Result<wit::Response, CallError> {
+        let _slot = self.slots.acquire().await.expect("the slot semaphore is never closed");
+        let mut store = self.store(handler);
+        let result = async {
+            let instance = handler.pre.instantiate_async(&mut store).await?;
+            instance.call_handle(&mut store, event).await
+        }
+        .await;
+        match result {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(message)) => Err(CallError::Returned(message)),
+            Err(_) if store.data().timed_out => Err(CallError::Timeout(self.limits.timeout)),
+            Err(e) => Err(CallError::Trap(e.into())),
+        }
+    }
+}
+
+fn config(pool: Option<PoolingAllocationConfig>) -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    if let Some(pool) = pool {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+/// Sized for the largest guests measured (componentize-py: 14 core instances, 12 MiB of initial
+/// memory, a 5.7k-element table; StarlingMonkey: a 7.7k-element table).
+fn pooling(limits: Limits) -> PoolingAllocationConfig {
+    // Headroom beyond the semaphore for load-time trial instantiations.
+    let n = MAX_LIVE_INSTANCES + 8;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(n)
+        .total_core_instances(n * 16)
+        .max_core_instances_per_component(64)
+        .total_memories(n * 4)
+        .max_memories_per_component(8)
+        .max_memory_size(limits.memory_bytes)
+        .total_tables(n * 8)
+        .max_tables_per_component(16)
+        .table_elements(20_000)
+        .total_stacks(n)
+        // Reset dirty pages with memset instead of unmapping them: a fresh instance of a big
+        // guest then costs no page faults. Costs RSS only for slots actually used.
+        .pagemap_scan(Enabled::Auto)
+        .linear_memory_keep_resident(64 << 20)
+        .table_keep_resident(1 << 20)
+        .async_stack_keep_resident(1 << 20);
+    pool
+}
+
+fn spawn_epoch_ticker(engine: &Engine) {
+    // A weak handle: the thread ends when the engine does.
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("wsh-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}
+
+/// A clear word for the most common wrong files, before wasmtime's less direct ones.
+fn check_component(bytes: &[u8]) -> Result<()> {
+    if !bytes.starts_with(b"\0asm") {
+        bail!("not a WebAssembly file (no \\0asm header)");
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        bail!(
+            "a core WebAssembly module, not a component: build it for a component target (e.g. `cargo build --target wasm32-wasip2`)"
+        );
+    }
+    Ok(())
+}

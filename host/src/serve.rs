@@ -1,0 +1,194 @@
+//! `wsh serve` and `wsh build`: from a manifest to handlers loaded and a port listening.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use arc_swap::ArcSwap;
+use tokio_util::task::TaskTracker;
+
+use crate::app::{self, WsRoute};
+use crate::cache::CompileCache;
+use crate::gateway::{Gateway, GatewayConfig, RouteTable};
+use crate::manifest::{self, Manifest};
+use crate::registry::{CloseReason, Registry};
+use crate::routing::Selector;
+use crate::runtime::{Handler, Limits, Runtime};
+use crate::{builder, gateway};
+
+pub struct ServeOptions {
+    pub manifest: Option<PathBuf>,
+    pub port: u16,
+    pub host: String,
+}
+
+/// How long shutdown waits for connections to close and their disconnect handlers to run.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The app as loaded: its manifest, its routes, and the runtime that runs them.
+struct Loaded {
+    manifest: Manifest,
+    routes: Vec<WsRoute>,
+    runtime: Runtime,
+    table: RouteTable,
+    /// Routes whose handler failed to build or load.
+    failures: usize,
+}
+
+async fn load(path: Option<PathBuf>, registry: Arc<Registry>) -> Result<Loaded> {
+    let path = locate(path)?;
+    let manifest = manifest::load(&path)?;
+    for warning in &manifest.warnings {
+        tracing::warn!("{warning}");
+    }
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let routes = app::ws_routes(&manifest, &root)?;
+    let limits = Limits {
+        timeout: Duration::from_millis(manifest.settings.handler_timeout_ms),
+        memory_bytes: (manifest.settings.handler_memory_mb as usize) << 20,
+    };
+    let runtime = Runtime::new(limits, registry, CompileCache::from_env())?;
+    let loads = routes.iter().map(|route| load_route(&runtime, route));
+    let results = futures_util::future::join_all(loads).await;
+    let mut handlers = HashMap::new();
+    let mut broken = HashMap::new();
+    let mut failures = 0;
+    for (route, result) in routes.iter().zip(results) {
+        match result {
+            Some(Ok(handler)) => {
+                handlers.insert(route.key.clone(), Arc::new(handler));
+            }
+            Some(Err(e)) => {
+                failures += 1;
+                tracing::error!("route {}: {e:#}", route.key);
+                broken.insert(route.key.clone(), format!("{e:#}").into());
+            }
+            None => {}
+        }
+    }
+    let selector = Selector::parse(&manifest.settings.route_selection).map_err(anyhow::Error::msg)?;
+    Ok(Loaded { manifest, routes, runtime, table: RouteTable { selector, handlers, broken }, failures })
+}
+
+/// Builds and loads one route's handler; `None` when the route has none.
+async fn load_route(runtime: &Runtime, route: &WsRoute) -> Option<Result<Handler>> {
+    let source = route.source.as_ref()?;
+    Some(
+        async {
+            let started = Instant::now();
+            let component = builder::build(&route.key, source).await?;
+            let handler = runtime.load(&route.key, &component).await.with_context(|| format!("route {}", route.key))?;
+            tracing::debug!("route {} loaded from {} in {:?}", route.key, component.display(), started.elapsed());
+            Ok(handler)
+        }
+        .await,
+    )
+}
+
+pub async fn serve(opts: ServeOptions) -> Result<()> {
+    let registry = Arc::new(Registry::default());
+    let loaded = load(opts.manifest, registry.clone()).await?;
+    print_routes(&loaded);
+    let app_name = loaded.manifest.app.clone().unwrap_or_else(|| "wsh".into());
+    let gw = Arc::new(Gateway {
+        routes: ArcSwap::from_pointee(loaded.table),
+        runtime: loaded.runtime,
+        registry,
+        config: GatewayConfig {
+            stage: loaded.manifest.settings.stage.clone().into(),
+            api_id: app_name.into(),
+            max_message: 128 * 1024,
+            max_frame: 32 * 1024,
+            outbound_queue: 1024,
+        },
+        connections: TaskTracker::new(),
+    });
+
+    let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", opts.host, opts.port))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to learn the port.
+    println!("wsh: listening on ws://{addr} (http://{addr})");
+    let router = axum::Router::new().fallback(gateway::handle).with_state(gw.clone());
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+
+    // Close every socket with 1001 and let each connection run its disconnect handler.
+    tracing::info!("shutting down: closing {} connection(s)", gw.registry.len());
+    for conn in gw.registry.all() {
+        conn.evict(CloseReason::new(1001, "server shutting down"));
+    }
+    gw.connections.close();
+    if tokio::time::timeout(DRAIN_TIMEOUT, gw.connections.wait()).await.is_err() {
+        tracing::warn!("gave up waiting for connections after {DRAIN_TIMEOUT:?}");
+    }
+    Ok(())
+}
+
+pub async fn build(manifest: Option<PathBuf>) -> Result<()> {
+    let loaded = load(manifest, Arc::new(Registry::default())).await?;
+    print_routes(&loaded);
+    if loaded.failures > 0 {
+        bail!("{} route(s) failed to build", loaded.failures);
+    }
+    Ok(())
+}
+
+fn print_routes(loaded: &Loaded) {
+    let name = loaded.manifest.app.as_deref().unwrap_or("(unnamed)");
+    let allocator = if loaded.runtime.pooling() { "pooling" } else { "on-demand" };
+    println!(
+        "wsh: app {name}, route selection {}, {allocator} instance allocator",
+        loaded.manifest.settings.route_selection
+    );
+    if loaded.routes.is_empty() {
+        println!("  no @ws section: no WebSocket routes");
+    }
+    for route in &loaded.routes {
+        let what = match (&route.source, loaded.table.handlers.get(&route.key)) {
+            (None, _) => format!("no handler in {}: {}", route.dir.display(), route.missing_meaning()),
+            (Some(source), Some(h)) => format!("{} ({}, {})", h.path.display(), source.kind(), &h.hash[..12]),
+            (Some(source), None) => format!("{} ({}) FAILED to load, see above", route.dir.display(), source.kind()),
+        };
+        println!("  {:<14} {what}", route.key);
+    }
+}
+
+/// `app.arc`, then `.arc`, in the current directory; a directory argument is searched the same way.
+fn locate(path: Option<PathBuf>) -> Result<PathBuf> {
+    let dir = match path {
+        Some(p) if p.is_dir() => p,
+        Some(p) => return if p.is_file() { Ok(p) } else { bail!("no manifest at {}", p.display()) },
+        None => PathBuf::from("."),
+    };
+    ["app.arc", ".arc"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+        .with_context(|| format!("no app.arc or .arc in {}", dir.display()))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
