@@ -215,7 +215,15 @@ impl Runtime {
     }
 
     fn store(&self, handler: &Handler) -> Store<HostState> {
-        let wasi = WasiCtx::builder().stdout(handler.log.stdout()).stderr(handler.log.stderr()).build();
+        // No preopened directories, no environment, no sockets: a handler reaches the world
+        // only through `ws`.
+        let wasi = WasiCtx::builder()
+            .stdout(handler.log.stdout())
+            .stderr(handler.log.stderr())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
         let limits = StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).trap_on_grow_failure(true).build();
         let state = HostState {
             wasi,

@@ -1,0 +1,243 @@
+//! Starting the real `wsh` binary and talking to it with a real WebSocket client.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Generous: the first start of an app builds its guests from source.
+const START_TIMEOUT: Duration = Duration::from_secs(600);
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+pub fn example(name: &str) -> PathBuf {
+    repo().join("guest-examples").join(name).join("app.arc")
+}
+
+/// A scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn wsh() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsh"));
+    // One compile cache for the whole run: each component is compiled once.
+    cmd.env("WSH_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("wsh-cache"));
+    cmd.env("WSH_LOG", "wsh=debug");
+    cmd
+}
+
+/// Runs a `wsh` command to completion: (success, stdout, stderr).
+pub fn run_wsh(args: &[&str]) -> (bool, String, String) {
+    let out = wsh().args(args).stdin(Stdio::null()).output().expect("running wsh");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// The component `wsh build` made for one route of an example app (built once per run).
+pub fn built_component(app: &str, route: &str) -> PathBuf {
+    static BUILDS: OnceLock<Mutex<Vec<(String, String)>>> = OnceLock::new();
+    let builds = BUILDS.get_or_init(Default::default);
+    let mut builds = builds.lock().unwrap();
+    if !builds.iter().any(|(a, _)| a == app) {
+        let (ok, stdout, stderr) = run_wsh(&["build", example(app).to_str().unwrap()]);
+        assert!(ok, "wsh build {app} failed:\n{stdout}\n{stderr}");
+        builds.push((app.to_string(), stdout));
+    }
+    let stdout = &builds.iter().find(|(a, _)| a == app).unwrap().1;
+    let line = stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(route))
+        .unwrap_or_else(|| panic!("no route {route} in:\n{stdout}"));
+    PathBuf::from(line.split_whitespace().nth(1).unwrap())
+}
+
+/// A running `wsh serve`, killed on drop, whose output is kept for assertions.
+pub struct Server {
+    child: Child,
+    pub addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    pub fn start(manifest: &Path) -> Server {
+        Server::start_with(manifest, &[])
+    }
+
+    pub fn start_with(manifest: &Path, args: &[&str]) -> Server {
+        let mut child = wsh()
+            .args(["serve", manifest.to_str().unwrap(), "--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting wsh");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let log = log.clone();
+            let addr_tx = addr_tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.strip_prefix("wsh: listening on ws://") {
+                        let _ = addr_tx.send(rest.split_whitespace().next().unwrap().to_string());
+                    }
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let addr = match addr_rx.recv_timeout(START_TIMEOUT) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("wsh did not start:\n{}", log.lock().unwrap());
+            }
+        };
+        Server { child, addr, log }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log satisfies `pred`; panics with the log after `timeout`.
+    pub async fn wait_for_log(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if pred(&log) {
+                return log;
+            }
+            if started.elapsed() > timeout {
+                panic!("timed out waiting for {what}; log:\n{log}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn connect(&self) -> Socket {
+        connect(&self.url()).await
+    }
+
+    /// Sends a signal (`TERM`, `INT`) to the server.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the server to exit.
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn connect(url: &str) -> Socket {
+    let (socket, _) =
+        tokio_tungstenite::connect_async(url).await.unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+    socket
+}
+
+/// Connects offering subprotocols; returns the socket and the protocol the server chose.
+pub async fn connect_with_protocol(url: &str, protocols: &str) -> (Socket, Option<String>) {
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+    let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("connecting");
+    let chosen = response.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_string());
+    (socket, chosen)
+}
+
+/// The HTTP status of a refused handshake.
+pub async fn refused_status(url: &str) -> u16 {
+    match tokio_tungstenite::connect_async(url).await {
+        Ok(_) => panic!("connection to {url} was accepted"),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(e) => panic!("connection to {url} failed without an HTTP status: {e}"),
+    }
+}
+
+pub async fn send(socket: &mut Socket, text: &str) {
+    socket.send(Message::text(text)).await.expect("sending");
+}
+
+pub async fn send_json(socket: &mut Socket, value: serde_json::Value) {
+    send(socket, &value.to_string()).await;
+}
+
+/// The next data message (text or binary), skipping control frames.
+pub async fn recv(socket: &mut Socket) -> Message {
+    loop {
+        let message = tokio::time::timeout(REPLY_TIMEOUT, socket.next())
+            .await
+            .expect("timed out waiting for a message")
+            .expect("socket closed while waiting for a message")
+            .expect("socket error while waiting for a message");
+        match message {
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+pub async fn recv_text(socket: &mut Socket) -> String {
+    match recv(socket).await {
+        Message::Text(t) => t.to_string(),
+        other => panic!("expected a text message, got {other:?}"),
+    }
+}
+
+pub async fn recv_json(socket: &mut Socket) -> serde_json::Value {
+    let text = recv_text(socket).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Reads until the server's close frame; returns its code.
+pub async fn recv_close(socket: &mut Socket) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(REPLY_TIMEOUT, socket.next()).await.expect("timed out waiting for close") {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code.into()),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("socket error before close: {e}"),
+            None => return None,
+        }
+    }
+}
+
+/// Asks the `whoami` route of the routes example for this socket's connection id.
+pub async fn connection_id(socket: &mut Socket) -> String {
+    send_json(socket, serde_json::json!({"action": "whoami"})).await;
+    let reply = recv_json(socket).await;
+    reply["info"]["connectionId"].as_str().expect("whoami reply has info.connectionId").to_string()
+}
