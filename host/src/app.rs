@@ -50,6 +50,14 @@ impl WsRoute {
     }
 }
 
+/// The app's root: the manifest's directory.
+pub fn root_of(manifest: &Path) -> PathBuf {
+    match manifest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// The directory name Architect gives a route key.
 pub fn route_dir_name(key: &str) -> &str {
     key.trim_start_matches('$')

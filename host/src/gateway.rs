@@ -20,6 +20,7 @@ use crate::routing::{CONNECT, Selector};
 use crate::runtime::{Handler, Runtime};
 
 /// The routes in force. Replaced whole (hot reload); an event uses the table it started with.
+#[derive(Clone)]
 pub struct RouteTable {
     pub selector: Selector,
     /// Route key → handler, for the routes that have one.

@@ -8,8 +8,10 @@ mod events;
 mod gateway;
 mod guest_log;
 mod ids;
+mod loader;
 mod manifest;
 mod registry;
+mod reload;
 mod routing;
 mod runtime;
 mod serve;
@@ -41,6 +43,9 @@ enum Command {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Do not reload handlers or the manifest when they change (production)
+        #[arg(long)]
+        no_watch: bool,
     },
     /// Build every handler that has sources, and check that each loads
     Build {
@@ -53,13 +58,16 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { manifest, port, host } => serve::serve(serve::ServeOptions { manifest, port, host }).await,
+            Command::Serve { manifest, port, host, no_watch } => {
+                serve::serve(serve::ServeOptions { manifest, port, host, watch: !no_watch }).await
+            }
             Command::Build { manifest } => serve::build(manifest).await,
         }
     });

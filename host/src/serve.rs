@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use arc_swap::ArcSwap;
@@ -16,13 +16,15 @@ use crate::gateway::{Gateway, GatewayConfig, RouteTable};
 use crate::manifest::{self, Manifest};
 use crate::registry::{CloseReason, Registry};
 use crate::routing::Selector;
-use crate::runtime::{Handler, Limits, Runtime};
-use crate::{builder, gateway};
+use crate::runtime::{Limits, Runtime};
+use crate::{gateway, loader, reload};
 
 pub struct ServeOptions {
     pub manifest: Option<PathBuf>,
     pub port: u16,
     pub host: String,
+    /// Reload handlers and the manifest when they change.
+    pub watch: bool,
 }
 
 /// How long shutdown waits for connections to close and their disconnect handlers to run.
@@ -30,6 +32,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app as loaded: its manifest, its routes, and the runtime that runs them.
 struct Loaded {
+    manifest_path: PathBuf,
     manifest: Manifest,
     routes: Vec<WsRoute>,
     runtime: Runtime,
@@ -39,53 +42,20 @@ struct Loaded {
 }
 
 async fn load(path: Option<PathBuf>, registry: Arc<Registry>) -> Result<Loaded> {
-    let path = locate(path)?;
-    let manifest = manifest::load(&path)?;
+    let manifest_path = locate(path)?;
+    let manifest = manifest::load(&manifest_path)?;
     for warning in &manifest.warnings {
         tracing::warn!("{warning}");
     }
-    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let routes = app::ws_routes(&manifest, &root)?;
+    let routes = app::ws_routes(&manifest, &app::root_of(&manifest_path))?;
     let limits = Limits {
         timeout: Duration::from_millis(manifest.settings.handler_timeout_ms),
         memory_bytes: (manifest.settings.handler_memory_mb as usize) << 20,
     };
     let runtime = Runtime::new(limits, registry, CompileCache::from_env())?;
-    let loads = routes.iter().map(|route| load_route(&runtime, route));
-    let results = futures_util::future::join_all(loads).await;
-    let mut handlers = HashMap::new();
-    let mut broken = HashMap::new();
-    let mut failures = 0;
-    for (route, result) in routes.iter().zip(results) {
-        match result {
-            Some(Ok(handler)) => {
-                handlers.insert(route.key.clone(), Arc::new(handler));
-            }
-            Some(Err(e)) => {
-                failures += 1;
-                tracing::error!("route {}: {e:#}", route.key);
-                broken.insert(route.key.clone(), format!("{e:#}").into());
-            }
-            None => {}
-        }
-    }
     let selector = Selector::parse(&manifest.settings.route_selection).map_err(anyhow::Error::msg)?;
-    Ok(Loaded { manifest, routes, runtime, table: RouteTable { selector, handlers, broken }, failures })
-}
-
-/// Builds and loads one route's handler; `None` when the route has none.
-async fn load_route(runtime: &Runtime, route: &WsRoute) -> Option<Result<Handler>> {
-    let source = route.source.as_ref()?;
-    Some(
-        async {
-            let started = Instant::now();
-            let component = builder::build(&route.key, source).await?;
-            let handler = runtime.load(&route.key, &component).await.with_context(|| format!("route {}", route.key))?;
-            tracing::debug!("route {} loaded from {} in {:?}", route.key, component.display(), started.elapsed());
-            Ok(handler)
-        }
-        .await,
-    )
+    let (table, failures) = loader::table(&runtime, &routes, selector, &HashMap::new()).await;
+    Ok(Loaded { manifest_path, manifest, routes, runtime, table, failures })
 }
 
 pub async fn serve(opts: ServeOptions) -> Result<()> {
@@ -93,6 +63,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     let loaded = load(opts.manifest, registry.clone()).await?;
     print_routes(&loaded);
     let app_name = loaded.manifest.app.clone().unwrap_or_else(|| "wsh".into());
+    let (manifest_path, routes) = (loaded.manifest_path.clone(), loaded.routes.clone());
     let gw = Arc::new(Gateway {
         routes: ArcSwap::from_pointee(loaded.table),
         runtime: loaded.runtime,
@@ -106,6 +77,12 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         },
         connections: TaskTracker::new(),
     });
+
+    // Kept alive for as long as we serve: dropping it stops the watching.
+    let _watcher = match opts.watch {
+        true => Some(reload::watch(gw.clone(), manifest_path, routes)?),
+        false => None,
+    };
 
     let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
         .await

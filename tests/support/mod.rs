@@ -77,13 +77,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(manifest: &Path) -> Server {
-        Server::start_with(manifest, &[])
+        Server::start_with(manifest, &[], &[])
     }
 
-    pub fn start_with(manifest: &Path, args: &[&str]) -> Server {
+    pub fn start_with(manifest: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Server {
         let mut child = wsh()
             .args(["serve", manifest.to_str().unwrap(), "--port", "0"])
             .args(args)
+            .envs(envs.iter().map(|(k, v)| (*k, *v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -127,6 +128,11 @@ impl Server {
     }
 
     /// Waits until the log satisfies `pred`; panics with the log after `timeout`.
+    /// Waits for the `n`th occurrence of `needle` in the log.
+    pub async fn wait_for_nth(&self, needle: &str, n: usize, timeout: Duration) -> String {
+        self.wait_for_log(&format!("{n} x {needle:?}"), timeout, |l| l.matches(needle).count() >= n).await
+    }
+
     pub async fn wait_for_log(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
         loop {
@@ -162,6 +168,13 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Replaces `path` the way editors and build tools do: write elsewhere, then rename over it.
+pub fn replace_file(path: &Path, contents: &[u8]) {
+    let tmp = path.with_extension("tmp-write");
+    std::fs::write(&tmp, contents).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
 }
 
 pub async fn connect(url: &str) -> Socket {

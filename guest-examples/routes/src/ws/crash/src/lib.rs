@@ -8,6 +8,7 @@ fn crash(event: Event) -> Result<Response, String> {
     match body["how"].as_str().unwrap_or("panic") {
         "error" => Err("the handler returned an error on purpose".into()),
         "loop" => {
+            println!("looping until stopped");
             let mut x: u64 = 0;
             loop {
                 x = std::hint::black_box(x.wrapping_add(1));

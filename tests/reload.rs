@@ -1,0 +1,158 @@
+//! Hot reload, end to end: handlers and the manifest change under a live server while clients
+//! stay connected.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+use support::*;
+
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn app_with_default(name: &str, arc: &str, component: &Path) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("app.arc"), arc).unwrap();
+    std::fs::create_dir_all(dir.join("src/ws/default")).unwrap();
+    std::fs::copy(component, dir.join("src/ws/default/handler.wasm")).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn a_handler_is_replaced_while_its_client_stays_connected() {
+    let echo = built_component("echo", "$default");
+    let dir = app_with_default("reload-swap", "@app\nswap\n@ws\n", &echo);
+    let server = Server::start(&dir.join("app.arc"));
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"text": "one"})).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing one"));
+
+    // The new version: the routes example's default, which names the route it ran as.
+    let wasm = dir.join("src/ws/default/handler.wasm");
+    replace_file(&wasm, &std::fs::read(built_component("routes", "$default")).unwrap());
+    server.wait_for_nth("reloaded $default", 1, RELOAD_TIMEOUT).await;
+    send(&mut ws, "two").await;
+    assert_eq!(recv_json(&mut ws).await, json!({"route": "$default", "body": "two", "isBase64Encoded": false}));
+
+    // A broken replacement: the error is printed, the last good version keeps answering.
+    replace_file(&wasm, b"\0asm garbage");
+    let log =
+        server.wait_for_nth("reload $default (src/ws/default/handler.wasm changed) failed", 1, RELOAD_TIMEOUT).await;
+    assert!(log.contains("keeping the previous version"), "{log}");
+    send(&mut ws, "three").await;
+    assert_eq!(recv_json(&mut ws).await["body"], "three");
+
+    // Fixing the file recovers without a restart.
+    replace_file(&wasm, &std::fs::read(&echo).unwrap());
+    server.wait_for_nth("reloaded $default", 2, RELOAD_TIMEOUT).await;
+    send_json(&mut ws, json!({"text": "four"})).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing four"));
+
+    // The same bytes again: no reload.
+    replace_file(&wasm, &std::fs::read(&echo).unwrap());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(server.log().matches("reloaded $default").count(), 2, "{}", server.log());
+}
+
+#[tokio::test]
+async fn manifest_changes_add_and_remove_routes_live() {
+    let dir = app_with_default("reload-manifest", "@app\nlive\n@ws\n", &built_component("routes", "$default"));
+    std::fs::create_dir_all(dir.join("src/ws/ping")).unwrap();
+    std::fs::copy(built_component("routes", "ping"), dir.join("src/ws/ping/ping.wasm")).unwrap();
+    let manifest = dir.join("app.arc");
+    let server = Server::start(&manifest);
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"action": "ping", "n": 1})).await;
+    assert_eq!(recv_json(&mut ws).await["route"], "$default", "ping is not a route yet");
+
+    replace_file(&manifest, b"@app\nlive\n@ws\nping\n");
+    server.wait_for_log("ping added", RELOAD_TIMEOUT, |l| l.contains("routes added [ping]")).await;
+    send_json(&mut ws, json!({"action": "ping", "n": 2})).await;
+    assert_eq!(recv_json(&mut ws).await, json!({"pong": 2}));
+
+    replace_file(&manifest, b"@app\nlive\n@ws\nping\n@wsh\nroute-selection $request.body.type\n");
+    server.wait_for_log("new selection", RELOAD_TIMEOUT, |l| l.contains("route selection $request.body.type")).await;
+    send_json(&mut ws, json!({"type": "ping", "n": 3})).await;
+    assert_eq!(recv_json(&mut ws).await, json!({"pong": 3}));
+
+    // A broken manifest keeps the last good one serving.
+    replace_file(&manifest, b"@app\nlive\n@ws\nping pong\n");
+    let log = server
+        .wait_for_log("manifest error", RELOAD_TIMEOUT, |l| l.contains("app.arc:4: a @ws route is one route key"))
+        .await;
+    assert!(log.contains("keeping the previous version"), "{log}");
+    send_json(&mut ws, json!({"type": "ping", "n": 4})).await;
+    assert_eq!(recv_json(&mut ws).await, json!({"pong": 4}));
+
+    replace_file(&manifest, b"@app\nlive\n@ws\n");
+    server.wait_for_log("ping removed", RELOAD_TIMEOUT, |l| l.contains("removed [ping]")).await;
+    send_json(&mut ws, json!({"action": "ping", "n": 5})).await;
+    assert_eq!(recv_json(&mut ws).await["route"], "$default", "a removed route's messages go to $default");
+}
+
+/// A Rust handler crate outside the examples' workspace, so that editing it is safe.
+fn scratch_rust_app() -> std::path::PathBuf {
+    let dir = scratch("reload-rust");
+    std::fs::write(dir.join("app.arc"), "@app\nrusty\n@ws\n").unwrap();
+    let krate = dir.join("src/ws/default");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    let sdk = repo().join("sdk");
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"rusty-default\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n\
+             [dependencies]\nwsh-sdk = {{ path = {sdk:?} }}\n\n[workspace]\n\n[profile.release]\nopt-level = \"s\"\npanic = \"abort\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::copy(repo().join("guest-examples/Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    std::fs::write(krate.join("src/lib.rs"), rust_handler("v1")).unwrap();
+    dir
+}
+
+fn rust_handler(version: &str) -> String {
+    format!(
+        "fn h(_e: wsh_sdk::Event) -> wsh_sdk::Response {{ wsh_sdk::Response::ok().body(\"{version}\") }}\nwsh_sdk::handler!(h);\n"
+    )
+}
+
+#[tokio::test]
+async fn editing_rust_source_rebuilds_and_swaps_and_a_compile_error_keeps_the_old_version() {
+    let dir = scratch_rust_app();
+    // A target dir that outlives the scratch app, so that re-runs reuse its dependencies.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reload-rust-target");
+    let server = Server::start_with(&dir.join("app.arc"), &[], &[("CARGO_TARGET_DIR", &target)]);
+    let mut ws = server.connect().await;
+    send(&mut ws, "hi").await;
+    assert_eq!(recv_text(&mut ws).await, "v1");
+
+    let lib = dir.join("src/ws/default/src/lib.rs");
+    std::fs::write(&lib, "fn h(_e: wsh_sdk::Event) -> wsh_sdk::Response {\n    not_rust(\n}\n").unwrap();
+    let log =
+        server.wait_for_nth("reload $default (src/ws/default/src/lib.rs changed) failed", 1, RELOAD_TIMEOUT).await;
+    assert!(log.contains("src/lib.rs:"), "the compiler's error names file and line:\n{log}");
+    send(&mut ws, "hi").await;
+    assert_eq!(recv_text(&mut ws).await, "v1");
+
+    std::fs::write(&lib, rust_handler("v2")).unwrap();
+    server.wait_for_nth("reloaded $default", 1, RELOAD_TIMEOUT).await;
+    send(&mut ws, "hi").await;
+    assert_eq!(recv_text(&mut ws).await, "v2");
+}
+
+#[tokio::test]
+async fn no_watch_turns_reloading_off() {
+    let echo = built_component("echo", "$default");
+    let dir = app_with_default("reload-off", "@app\noff\n@ws\n", &echo);
+    let server = Server::start_with(&dir.join("app.arc"), &["--no-watch"], &[]);
+    let mut ws = server.connect().await;
+    replace_file(
+        &dir.join("src/ws/default/handler.wasm"),
+        &std::fs::read(built_component("routes", "$default")).unwrap(),
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    send_json(&mut ws, json!({"text": "still echo"})).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing still echo"));
+    assert!(!server.log().contains("reloaded"), "{}", server.log());
+}
