@@ -17,6 +17,7 @@ use crate::gateway::Gateway;
 use crate::ids::{new_id, now_ms};
 use crate::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
 use crate::routing::DISCONNECT;
+use crate::runtime::{CallError, wit};
 
 /// Messages read but not yet handled, per connection.
 const INBOUND_QUEUE: usize = 16;
@@ -157,7 +158,7 @@ async fn on_message(session: &Session, frame: Frame) {
         }
     };
     let event = ctx.message(&route, &frame, request_id.clone(), new_id(), now);
-    match gw.runtime.call(&handler, &event).await {
+    let reply = |outcome: Result<wit::Response, CallError>| match outcome {
         Ok(response) => {
             // A two-way route: the body goes back to the caller.
             if let Some(body) = response.body {
@@ -168,7 +169,8 @@ async fn on_message(session: &Session, frame: Frame) {
             tracing::error!(route = %route, connection = %conn.id, request = %request_id, "{e}");
             let _ = conn.send(error_frame("Internal server error", &conn.id, &request_id));
         }
-    }
+    };
+    gw.runtime.call_then(&handler, &event, reply).await;
 }
 
 async fn disconnect(session: &Session, close: CloseReason) {

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 
 #[derive(Clone)]
 pub struct GuestLog {
@@ -39,9 +40,21 @@ impl IsTerminal for GuestStream {
     }
 }
 
+impl GuestStream {
+    fn writer(&self) -> LineWriter {
+        LineWriter { prefix: self.prefix.clone(), stderr: self.stderr, pending: Vec::new() }
+    }
+}
+
 impl StdoutStream for GuestStream {
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
-        Box::new(LineWriter { prefix: self.prefix.clone(), stderr: self.stderr, pending: Vec::new() })
+        Box::new(self.writer())
+    }
+
+    /// Writes synchronously: the default adapter spawns a task per stream, which costs a
+    /// handler that logs more than its own work.
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.writer())
     }
 }
 
@@ -67,8 +80,8 @@ impl LineWriter {
     }
 }
 
-impl AsyncWrite for LineWriter {
-    fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+impl LineWriter {
+    fn push(&mut self, buf: &[u8]) {
         self.pending.extend_from_slice(buf);
         while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = self.pending.drain(..=end).collect();
@@ -78,6 +91,32 @@ impl AsyncWrite for LineWriter {
             let line = std::mem::take(&mut self.pending);
             self.emit(&line);
         }
+    }
+}
+
+impl OutputStream for LineWriter {
+    fn write(&mut self, bytes: bytes::Bytes) -> Result<(), StreamError> {
+        self.push(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StreamError> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> Result<usize, StreamError> {
+        Ok(MAX_LINE)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for LineWriter {
+    async fn ready(&mut self) {}
+}
+
+impl AsyncWrite for LineWriter {
+    fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.push(buf);
         Poll::Ready(Ok(buf.len()))
     }
 

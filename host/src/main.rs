@@ -1,6 +1,7 @@
 //! `wsh`: serve an Architect app's WebSocket routes, each handler a WebAssembly component.
 
 mod app;
+mod bench;
 mod builder;
 mod cache;
 mod connection;
@@ -52,6 +53,20 @@ enum Command {
         /// The app's manifest (default: ./app.arc, then ./.arc)
         manifest: Option<PathBuf>,
     },
+    /// Measure each route's build, compile and per-event cost on this machine
+    Bench {
+        /// The app's manifest (default: ./app.arc, then ./.arc)
+        manifest: Option<PathBuf>,
+        /// Events per latency measurement
+        #[arg(long, default_value_t = 2000)]
+        events: usize,
+        /// Only this route (e.g. '$default')
+        #[arg(long)]
+        route: Option<String>,
+        /// Seconds of the two-caller throughput run
+        #[arg(long, default_value_t = 2.0)]
+        throughput_secs: f64,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -69,6 +84,9 @@ fn main() -> std::process::ExitCode {
                 serve::serve(serve::ServeOptions { manifest, port, host, watch: !no_watch }).await
             }
             Command::Build { manifest } => serve::build(manifest).await,
+            Command::Bench { manifest, events, route, throughput_secs } => {
+                bench::bench(bench::BenchOptions { manifest, events, route, throughput_secs }).await
+            }
         }
     });
     match result {

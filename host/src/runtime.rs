@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use tokio::sync::Semaphore;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
@@ -37,8 +40,11 @@ use bindings::{WsHandler, WsHandlerPre};
 /// against their deadline, so this bounds both unfairness and deadline overshoot.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Handler instances alive at once. Back-pressure beyond this is a wait, not an error.
+/// Handler calls running at once. Back-pressure beyond this is a wait, not an error.
 const MAX_LIVE_INSTANCES: u32 = 100;
+
+/// Instances prepared ahead of their event, across all handlers (one per handler at most).
+const MAX_SPARE_INSTANCES: u32 = 32;
 
 /// Per-event limits.
 #[derive(Debug, Clone, Copy)]
@@ -49,14 +55,22 @@ pub struct Limits {
 
 /// The engine, the linker and the limits shared by every handler.
 pub struct Runtime {
-    engine: Engine,
     linker: Linker<HostState>,
     cache: CompileCache,
-    limits: Limits,
-    registry: Arc<Registry>,
-    /// Bounds live instances to what the pooling allocator has slots for.
+    stores: StoreFactory,
+    /// Bounds running calls; with the spares, what the pooling allocator has slots for.
     slots: Arc<Semaphore>,
+    /// Bounds instances prepared ahead of their event.
+    spares: Arc<Semaphore>,
     pooling: bool,
+}
+
+/// What every store is made from; cheap to clone into background tasks.
+#[derive(Clone)]
+struct StoreFactory {
+    engine: Engine,
+    registry: Arc<Registry>,
+    limits: Limits,
 }
 
 /// One route's handler, ready to instantiate.
@@ -67,6 +81,33 @@ pub struct Handler {
     pre: WsHandlerPre<HostState>,
     /// Prefix for the guest's stdout/stderr lines.
     log: GuestLog,
+    /// A fresh instance made ahead of the next event, which no event has touched: it takes
+    /// instantiation off the event's path without sharing an instance between events.
+    spare: Mutex<Option<Prepared>>,
+    refilling: AtomicBool,
+    /// Off for `wsh bench`'s inline measurement.
+    prepare_ahead: AtomicBool,
+}
+
+struct Prepared {
+    store: Store<HostState>,
+    instance: WsHandler,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Handler {
+    /// Whether an instance is prepared for the next event.
+    pub fn has_spare(&self) -> bool {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    /// Turns preparing instances ahead of events on or off (on by default).
+    pub fn set_prepare_ahead(&self, on: bool) {
+        self.prepare_ahead.store(on, Ordering::Relaxed);
+        if !on {
+            self.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
 }
 
 /// Why a call produced no response.
@@ -144,7 +185,7 @@ fn ws_error(e: SendError) -> wit::WsError {
 
 impl Runtime {
     pub fn new(limits: Limits, registry: Arc<Registry>, cache: CompileCache) -> Result<Runtime> {
-        let (engine, pooling) = match Engine::new(&config(Some(pooling(limits)))) {
+        let (engine, pooling) = match Engine::new(&config(Some(pooling_config(limits)))) {
             Ok(engine) => (engine, true),
             Err(e) => {
                 // Like `wasmtime serve`: a machine that cannot reserve the pool's address space
@@ -160,14 +201,17 @@ impl Runtime {
             .map_err(anyhow::Error::from)
             .context("linking the ws interface")?;
         Ok(Runtime {
-            engine,
             linker,
             cache,
-            limits,
-            registry,
+            stores: StoreFactory { engine, registry, limits },
             slots: Arc::new(Semaphore::new(MAX_LIVE_INSTANCES as usize)),
+            spares: Arc::new(Semaphore::new(MAX_SPARE_INSTANCES as usize)),
             pooling,
         })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.stores.engine
     }
 
     pub fn pooling(&self) -> bool {
@@ -193,8 +237,16 @@ impl Runtime {
                     path.display()
                 )
             })?;
-        let handler = Handler { path: path.to_path_buf(), hash, pre, log: GuestLog::new(route) };
-        let mut store = self.store(&handler);
+        let handler = Handler {
+            path: path.to_path_buf(),
+            hash,
+            pre,
+            log: GuestLog::new(route),
+            spare: Mutex::new(None),
+            refilling: AtomicBool::new(false),
+            prepare_ahead: AtomicBool::new(true),
+        };
+        let mut store = self.stores.store(&handler.log);
         handler
             .pre
             .instantiate_async(&mut store)
@@ -205,7 +257,7 @@ impl Runtime {
     }
 
     async fn compile(&self, bytes: &[u8], hash: &str) -> Result<Component> {
-        let engine = self.engine.clone();
+        let engine = self.stores.engine.clone();
         let cache = self.cache.clone();
         let bytes = bytes.to_vec();
         let hash = hash.to_string();
@@ -214,12 +266,78 @@ impl Runtime {
         tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes, &hash)).await?
     }
 
-    fn store(&self, handler: &Handler) -> Store<HostState> {
+    /// Runs one event on a fresh instance of `handler`: the one prepared ahead when there is
+    /// one, else one made now.
+    pub async fn call(&self, handler: &Arc<Handler>, event: &wit::Event) -> Result<wit::Response, CallError> {
+        self.call_then(handler, event, |outcome| outcome).await
+    }
+
+    /// `call`, handing the outcome to `reply` as soon as it is known. The work that follows an
+    /// event — tearing its instance down, preparing the next one — happens after `reply`, on
+    /// this task: off the event's latency, and without waking another thread for it.
+    pub async fn call_then<R>(
+        &self,
+        handler: &Arc<Handler>,
+        event: &wit::Event,
+        reply: impl FnOnce(Result<wit::Response, CallError>) -> R,
+    ) -> R {
+        let _live = self.slots.acquire().await.expect("the slot semaphore is never closed");
+        let spare = handler.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let (mut store, instance) = match spare {
+            Some(p) => (p.store, Ok(p.instance)),
+            None => {
+                let mut store = self.stores.store(&handler.log);
+                let instance = handler.pre.instantiate_async(&mut store).await;
+                (store, instance)
+            }
+        };
+        let result = match instance {
+            Ok(instance) => {
+                store.data_mut().started = Instant::now();
+                store.set_epoch_deadline(1);
+                instance.call_handle(&mut store, event).await
+            }
+            Err(e) => Err(e),
+        };
+        let outcome = match result {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(message)) => Err(CallError::Returned(message)),
+            Err(_) if store.data().timed_out => Err(CallError::Timeout(self.stores.limits.timeout)),
+            Err(e) => Err(CallError::Trap(e.into())),
+        };
+        let replied = reply(outcome);
+        drop(store);
+        self.prepare_next(handler).await;
+        replied
+    }
+
+    /// Makes the instance for `handler`'s next event, unless one is ready or being made.
+    async fn prepare_next(&self, handler: &Arc<Handler>) {
+        if !handler.prepare_ahead.load(Ordering::Relaxed) || handler.refilling.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if handler.has_spare() {
+            handler.refilling.store(false, Ordering::Release);
+            return;
+        }
+        if let Ok(slot) = self.spares.clone().try_acquire_owned() {
+            let mut store = self.stores.store(&handler.log);
+            if let Ok(instance) = handler.pre.instantiate_async(&mut store).await {
+                *handler.spare.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Prepared { store, instance, _slot: slot });
+            }
+        }
+        handler.refilling.store(false, Ordering::Release);
+    }
+}
+
+impl StoreFactory {
+    fn store(&self, log: &GuestLog) -> Store<HostState> {
         // No preopened directories, no environment, no sockets: a handler reaches the world
         // only through `ws`.
         let wasi = WasiCtx::builder()
-            .stdout(handler.log.stdout())
-            .stderr(handler.log.stderr())
+            .stdout(log.stdout())
+            .stderr(log.stderr())
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -236,6 +354,7 @@ impl Runtime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        // Set again when the call starts: a prepared store may wait a while for its event.
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|mut ctx| {
             let state = ctx.data_mut();
@@ -246,23 +365,6 @@ impl Runtime {
             Ok(UpdateDeadline::Yield(1))
         });
         store
-    }
-
-    /// Runs one event on a fresh instance of `handler`.
-    pub async fn call(&self, handler: &Handler, event: &wit::Event) -> Result<wit::Response, CallError> {
-        let _slot = self.slots.acquire().await.expect("the slot semaphore is never closed");
-        let mut store = self.store(handler);
-        let result = async {
-            let instance = handler.pre.instantiate_async(&mut store).await?;
-            instance.call_handle(&mut store, event).await
-        }
-        .await;
-        match result {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(message)) => Err(CallError::Returned(message)),
-            Err(_) if store.data().timed_out => Err(CallError::Timeout(self.limits.timeout)),
-            Err(e) => Err(CallError::Trap(e.into())),
-        }
     }
 }
 
@@ -277,9 +379,9 @@ fn config(pool: Option<PoolingAllocationConfig>) -> Config {
 
 /// Sized for the largest guests measured (componentize-py: 14 core instances, 12 MiB of initial
 /// memory, a 5.7k-element table; StarlingMonkey: a 7.7k-element table).
-fn pooling(limits: Limits) -> PoolingAllocationConfig {
-    // Headroom beyond the semaphore for load-time trial instantiations.
-    let n = MAX_LIVE_INSTANCES + 8;
+fn pooling_config(limits: Limits) -> PoolingAllocationConfig {
+    // Running calls, prepared spares, instances being torn down, load-time trial instantiations.
+    let n = 2 * MAX_LIVE_INSTANCES + MAX_SPARE_INSTANCES + 16;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(n)
         .total_core_instances(n * 16)

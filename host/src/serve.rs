@@ -138,7 +138,7 @@ fn print_routes(loaded: &Loaded) {
 }
 
 /// `app.arc`, then `.arc`, in the current directory; a directory argument is searched the same way.
-fn locate(path: Option<PathBuf>) -> Result<PathBuf> {
+pub fn locate(path: Option<PathBuf>) -> Result<PathBuf> {
     let dir = match path {
         Some(p) if p.is_dir() => p,
         Some(p) => return if p.is_file() { Ok(p) } else { bail!("no manifest at {}", p.display()) },
