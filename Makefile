@@ -19,3 +19,9 @@ test: setup
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
+
+# Figures quoted in the README: per-route costs, then the reload benchmarks.
+bench: setup
+	$(CARGO) run --release -q -- bench guest-examples/echo/app.arc
+	$(CARGO) run --release -q -- bench guest-examples/routes/app.arc --events 1000
+	$(CARGO) test --release --test reload -- --ignored --nocapture bench_

@@ -156,3 +156,121 @@ async fn no_watch_turns_reloading_off() {
     assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing still echo"));
     assert!(!server.log().contains("reloaded"), "{}", server.log());
 }
+
+/// Which of the two components answered: the routes example's default (two-way JSON naming
+/// the route) or the echo (a `{"text": ...}` push).
+fn version_of(reply: &serde_json::Value) -> &'static str {
+    if reply.get("route").is_some() { "routes" } else { "echo" }
+}
+
+/// Benchmark (run by `make bench`): 50 connections send continuously while their handler is
+/// replaced 20 times. Nothing may be dropped, lost or answered with an error.
+#[tokio::test]
+#[ignore = "a load benchmark; run with --ignored"]
+async fn bench_reload_under_load() {
+    let components = [built_component("echo", "$default"), built_component("routes", "$default")];
+    let dir = app_with_default("reload-load", "@app\nload\n@ws\n", &components[0]);
+    let server = Server::start(&dir.join("app.arc"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..50 {
+        let mut ws = server.connect().await;
+        let stop = stop.clone();
+        clients.push(tokio::spawn(async move {
+            let (mut sent, mut answered, mut errors) = (0u64, 0u64, 0u64);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                send_json(&mut ws, json!({"text": sent})).await;
+                sent += 1;
+                let reply = recv_json(&mut ws).await; // panics if the socket closes
+                answered += 1;
+                if reply.get("message").is_some() {
+                    errors += 1;
+                }
+            }
+            ws.close(None).await.unwrap();
+            (sent, answered, errors)
+        }));
+    }
+    let wasm = dir.join("src/ws/default/handler.wasm");
+    let started = std::time::Instant::now();
+    for i in 1..=20 {
+        replace_file(&wasm, &std::fs::read(&components[i % 2]).unwrap());
+        server.wait_for_nth("reloaded $default", i, RELOAD_TIMEOUT).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut sent, mut answered, mut errors) = (0, 0, 0);
+    for client in clients {
+        let (s, a, e) = client.await.expect("a client lost its connection or a reply");
+        (sent, answered, errors) = (sent + s, answered + a, errors + e);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "reload under load: 50 connections, 20 reloads in {secs:.1} s; {sent} messages sent, {answered} answered \
+         ({:.0}/s), {errors} error replies, 0 connections dropped",
+        answered as f64 / secs
+    );
+    assert_eq!((sent, errors), (answered, 0));
+}
+
+/// Benchmark (run by `make bench`): time from a file write to the new version answering.
+#[tokio::test]
+#[ignore = "a benchmark; run with --ignored"]
+async fn bench_reload_latency() {
+    let components = [built_component("echo", "$default"), built_component("routes", "$default")];
+    let dir = app_with_default("reload-latency", "@app\nlatency\n@ws\n", &components[0]);
+    let server = Server::start(&dir.join("app.arc"));
+    let mut ws = server.connect().await;
+    let wasm = dir.join("src/ws/default/handler.wasm");
+    let mut wasm_times = Vec::new();
+    for i in 1..=10 {
+        let want = if i % 2 == 1 { "routes" } else { "echo" };
+        let bytes = std::fs::read(&components[i % 2]).unwrap();
+        wasm_times.push(time_until_version(&mut ws, want, || replace_file(&wasm, &bytes)).await);
+    }
+    drop(server);
+
+    let dir = scratch_rust_app();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reload-rust-target");
+    let server = Server::start_with(&dir.join("app.arc"), &[], &[("CARGO_TARGET_DIR", &target)]);
+    let mut ws = server.connect().await;
+    let lib = dir.join("src/ws/default/src/lib.rs");
+    let mut rust_times = Vec::new();
+    for i in 2..=6 {
+        let version = format!("v{i}");
+        let source = rust_handler(&version);
+        rust_times.push(time_until_text(&mut ws, &version, || std::fs::write(&lib, &source).unwrap()).await);
+    }
+    println!("reload latency, file write to new version answering (median / max of {}):", wasm_times.len());
+    println!("  ready .wasm: {}", summary(&mut wasm_times));
+    println!("  Rust source (cargo build + load): {}", summary(&mut rust_times));
+}
+
+async fn time_until_version(ws: &mut Socket, want: &str, change: impl FnOnce()) -> Duration {
+    let started = std::time::Instant::now();
+    change();
+    loop {
+        send_json(ws, json!({"text": "which"})).await;
+        if version_of(&recv_json(ws).await) == want {
+            return started.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn time_until_text(ws: &mut Socket, want: &str, change: impl FnOnce()) -> Duration {
+    let started = std::time::Instant::now();
+    change();
+    loop {
+        send(ws, "which").await;
+        if recv_text(ws).await == want {
+            return started.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn summary(times: &mut [Duration]) -> String {
+    times.sort();
+    format!("{} ms / {} ms", times[times.len() / 2].as_millis(), times[times.len() - 1].as_millis())
+}
