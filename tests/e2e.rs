@@ -167,14 +167,18 @@ async fn a_runaway_handler_is_stopped_at_its_deadline() {
 async fn other_connections_are_served_while_a_handler_runs_away() {
     // A deadline far longer than any scheduling delay, so that the check is about order, not speed.
     let dir = scratch("runaway");
-    std::fs::write(dir.join("app.arc"), "@app
+    std::fs::write(
+        dir.join("app.arc"),
+        "@app
 runaway
 @ws
 crash
 ping
 @wsh
 handler-timeout-ms 60000
-").unwrap();
+",
+    )
+    .unwrap();
     for route in ["crash", "ping"] {
         std::fs::create_dir_all(dir.join("src/ws").join(route)).unwrap();
         std::fs::copy(built_component("routes", route), dir.join("src/ws").join(route).join("h.wasm")).unwrap();

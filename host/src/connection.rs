@@ -6,18 +6,21 @@
 //! once. The writer drains the connection's outbound queue, which any handler can push to.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::events::{ConnectionContext, error_frame};
 use crate::gateway::Gateway;
 use crate::ids::{new_id, now_ms};
+use crate::limits::{self, Expiry, TokenBucket};
 use crate::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
 use crate::routing::DISCONNECT;
 use crate::runtime::{CallError, wit};
+use crate::stats::Stats;
 
 /// Messages read but not yet handled, per connection.
 const INBOUND_QUEUE: usize = 16;
@@ -38,7 +41,10 @@ pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebS
     let session = Arc::new(session);
     let dispatcher = tokio::spawn(dispatch(session.clone(), inbound_rx));
     let close = match socket {
-        Some(socket) => pump(socket, queues, inbound_tx).await,
+        Some(socket) => {
+            Stats::add(&session.gw.stats.connections_accepted);
+            pump(&session, socket, queues, inbound_tx).await
+        }
         None => {
             drop(inbound_tx);
             CloseReason::new(1006, "handshake did not complete")
@@ -51,29 +57,75 @@ pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebS
     disconnect(&session, close).await;
 }
 
+/// How the reader stopped.
+enum ReadEnd {
+    /// The client closed, or the connection dropped.
+    Closed(CloseReason),
+    /// A limit or the protocol was violated: we close with this.
+    Violation(CloseReason),
+}
+
 /// Moves frames both ways until the connection closes; returns why it closed.
-async fn pump(socket: WebSocket, queues: ConnectionQueues, inbound: mpsc::Sender<Frame>) -> CloseReason {
+async fn pump(
+    session: &Session,
+    socket: WebSocket,
+    queues: ConnectionQueues,
+    inbound: mpsc::Sender<Frame>,
+) -> CloseReason {
     let (sink, stream) = socket.split();
-    let reader = read(stream, inbound);
+    let reader = read(session, stream, inbound);
     let writer = write(sink, queues);
     tokio::pin!(reader, writer);
     tokio::select! {
-        client = &mut reader => client,
+        end = &mut reader => match end {
+            ReadEnd::Closed(reason) => reason,
+            ReadEnd::Violation(reason) => {
+                tracing::info!(connection = %session.conn.id, code = reason.code, "closing: {}", reason.reason);
+                session.conn.evict(reason.clone());
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, &mut writer).await;
+                reason
+            }
+        },
         server = &mut writer => {
+            if let Some(reason) = &server && reason.code == 1008 {
+                Stats::add(&session.gw.stats.closed_slow_consumer);
+                tracing::info!(connection = %session.conn.id, code = 1008, "closing: {}", reason.reason);
+            }
             // We closed (or could no longer write): give the client a moment to answer, which
             // also delivers the frames it sent before our close.
             let client = tokio::time::timeout(CLOSE_TIMEOUT, &mut reader).await;
-            match server {
-                Some(reason) => reason,
-                None => client.unwrap_or_else(|_| CloseReason::new(1006, "connection lost")),
+            match (server, client) {
+                (Some(reason), _) => reason,
+                (None, Ok(ReadEnd::Closed(reason) | ReadEnd::Violation(reason))) => reason,
+                (None, Err(_)) => CloseReason::new(1006, "connection lost"),
             }
         }
     }
 }
 
-async fn read(mut stream: futures_util::stream::SplitStream<WebSocket>, inbound: mpsc::Sender<Frame>) -> CloseReason {
+async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mpsc::Sender<Frame>) -> ReadEnd {
+    let (gw, conn) = (&session.gw, &session.conn);
+    let opened = Instant::now();
+    let mut last_active = opened;
+    let mut rate = TokenBucket::new(gw.config.message_rate, opened);
     let mut close = None;
-    while let Some(message) = stream.next().await {
+    loop {
+        let (deadline, expiry) = limits::deadline(last_active, gw.config.idle_timeout, opened, gw.config.max_lifetime);
+        let message = match tokio::time::timeout_at(deadline.into(), stream.next()).await {
+            Ok(Some(message)) => message,
+            Ok(None) => break,
+            Err(_) if close.is_some() => break,
+            Err(_) => {
+                let (counter, why) = match expiry {
+                    Expiry::Idle => (&gw.stats.closed_idle, "Going away: idle timeout"),
+                    Expiry::Lifetime => (&gw.stats.closed_lifetime, "Going away: maximum connection lifetime"),
+                };
+                Stats::add(counter);
+                return ReadEnd::Violation(CloseReason::new(1001, why));
+            }
+        };
+        // Any frame from the client, pings included, shows it is alive.
+        last_active = Instant::now();
         let frame = match message {
             Ok(Message::Text(t)) => Frame::Text(t.to_string()),
             Ok(Message::Binary(b)) => Frame::Binary(b.to_vec()),
@@ -86,20 +138,46 @@ async fn read(mut stream: futures_util::stream::SplitStream<WebSocket>, inbound:
                 });
                 continue;
             }
-            Err(e) => return close.unwrap_or_else(|| CloseReason::new(1006, format!("connection lost: {e}"))),
+            Err(e) => {
+                return match violation(gw, e) {
+                    Some(reason) => ReadEnd::Violation(reason),
+                    None => ReadEnd::Closed(close.unwrap_or_else(|| CloseReason::new(1006, "connection lost"))),
+                };
+            }
         };
+        if !rate.allow(last_active) {
+            // Refused out loud, never dropped silently: the client is told which message.
+            Stats::add(&gw.stats.messages_throttled);
+            let request_id = new_id();
+            tracing::warn!(connection = %conn.id, request = %request_id, "message refused: message-rate ({}/s) exceeded", gw.config.message_rate);
+            let _ = conn.send(error_frame("Too Many Requests", &conn.id, &request_id));
+            continue;
+        }
         if inbound.send(frame).await.is_err() {
             break;
         }
     }
-    close.unwrap_or_else(|| CloseReason::new(1006, "connection lost"))
+    ReadEnd::Closed(close.unwrap_or_else(|| CloseReason::new(1006, "connection lost")))
+}
+
+/// The close a read error calls for; `None` for a connection that simply went away.
+fn violation(gw: &Gateway, e: axum::Error) -> Option<CloseReason> {
+    use tungstenite::Error;
+    let inner = e.into_inner();
+    let (counter, code, why) = match inner.downcast_ref::<Error>()? {
+        Error::Capacity(e) => (&gw.stats.closed_too_big, 1009, format!("Message too big: {e}")),
+        Error::Utf8(_) => (&gw.stats.closed_invalid_utf8, 1007, "Invalid UTF-8 in a text message".to_string()),
+        // A peer that vanished mid-stream is a lost connection (1006), not a protocol violation.
+        Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => return None,
+        Error::Protocol(e) => (&gw.stats.closed_protocol_error, 1002, format!("Protocol error: {e}")),
+        _ => return None,
+    };
+    Stats::add(counter);
+    Some(CloseReason::new(code, why))
 }
 
 /// Returns the close we sent, or `None` when the socket failed.
-async fn write(
-    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
-    mut queues: ConnectionQueues,
-) -> Option<CloseReason> {
+async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQueues) -> Option<CloseReason> {
     loop {
         let next = tokio::select! {
             biased;
@@ -112,14 +190,20 @@ async fn write(
                 None => return None,
             },
         };
-        match next {
-            Outbound::Frame(Frame::Text(t)) => sink.send(Message::Text(t.into())).await.ok()?,
-            Outbound::Frame(Frame::Binary(b)) => sink.send(Message::Binary(b.into())).await.ok()?,
+        let message = match next {
+            Outbound::Frame(Frame::Text(t)) => Message::Text(t.into()),
+            Outbound::Frame(Frame::Binary(b)) => Message::Binary(b.into()),
             Outbound::Close(reason) => {
                 let frame = CloseFrame { code: reason.code, reason: reason.reason.clone().into() };
-                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
                 return Some(reason);
             }
+        };
+        // A client that does not read blocks this send; an eviction must still get through.
+        tokio::select! {
+            biased;
+            Ok(()) = queues.evict.changed() => return queues.evict.borrow().clone(),
+            sent = sink.send(message) => sent.ok()?,
         }
     }
 }
@@ -157,6 +241,7 @@ async fn on_message(session: &Session, frame: Frame) {
             return;
         }
     };
+    Stats::add(&gw.stats.messages);
     let event = ctx.message(&route, &frame, request_id.clone(), new_id(), now);
     let reply = |outcome: Result<wit::Response, CallError>| match outcome {
         Ok(response) => {
@@ -166,6 +251,7 @@ async fn on_message(session: &Session, frame: Frame) {
             }
         }
         Err(e) => {
+            Stats::add(&gw.stats.handler_errors);
             tracing::error!(route = %route, connection = %conn.id, request = %request_id, "{e}");
             let _ = conn.send(error_frame("Internal server error", &conn.id, &request_id));
         }

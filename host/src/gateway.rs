@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::extract::ws::WebSocketUpgrade;
@@ -15,9 +16,12 @@ use tokio_util::task::TaskTracker;
 use crate::connection;
 use crate::events::{ConnectRequest, ConnectionContext};
 use crate::ids::{new_id, now_ms};
+use crate::limits::TokenBucket;
+use crate::manifest::Settings;
 use crate::registry::{Connection, Identity, Registry};
 use crate::routing::{CONNECT, Selector};
 use crate::runtime::{Handler, Runtime};
+use crate::stats::Stats;
 
 /// The routes in force. Replaced whole (hot reload); an event uses the table it started with.
 #[derive(Clone)]
@@ -44,17 +48,36 @@ impl RouteTable {
     }
 }
 
-/// Sizes that bound what one connection can hold.
+/// The limits every connection lives within (see `manifest::Settings` for each one's meaning).
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     pub stage: Arc<str>,
     pub api_id: Arc<str>,
-    /// Largest message accepted from a client (API Gateway: 128 KB).
     pub max_message: usize,
-    /// Largest frame accepted from a client (API Gateway: 32 KB).
     pub max_frame: usize,
-    /// Frames waiting for a client that is not reading, before it is closed with 1008.
     pub outbound_queue: usize,
+    pub idle_timeout: Duration,
+    pub max_lifetime: Duration,
+    pub max_connections: usize,
+    pub connect_rate: u64,
+    pub message_rate: u64,
+}
+
+impl GatewayConfig {
+    pub fn new(settings: &Settings, api_id: &str) -> GatewayConfig {
+        GatewayConfig {
+            stage: settings.stage.clone().into(),
+            api_id: api_id.into(),
+            max_message: (settings.max_message_kb as usize) << 10,
+            max_frame: (settings.max_frame_kb as usize) << 10,
+            outbound_queue: settings.outbound_queue as usize,
+            idle_timeout: Duration::from_secs(settings.idle_timeout_s),
+            max_lifetime: Duration::from_secs(settings.max_lifetime_s),
+            max_connections: settings.max_connections as usize,
+            connect_rate: settings.connect_rate,
+            message_rate: settings.message_rate,
+        }
+    }
 }
 
 pub struct Gateway {
@@ -64,7 +87,14 @@ pub struct Gateway {
     pub config: GatewayConfig,
     /// Every connection task, so that shutdown can wait for their disconnect handlers.
     pub connections: TaskTracker,
+    /// New connections per second, across all clients.
+    pub connect_bucket: Mutex<TokenBucket>,
+    pub stats: Stats,
 }
+
+/// tungstenite's default read buffer is 128 KiB per connection; frames larger than this still
+/// arrive (the buffer grows), but 10,000 idle connections stay small.
+const READ_BUFFER: usize = 4096;
 
 /// Handles every request: a WebSocket upgrade becomes a connection.
 pub async fn handle(
@@ -74,8 +104,14 @@ pub async fn handle(
 ) -> Response {
     let upgrade = req.headers().get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
     if !upgrade {
+        if req.uri().path() == "/_wsh/stats" {
+            return axum::Json(gw.stats.json()).into_response();
+        }
         return (StatusCode::NOT_FOUND, "wsh: no HTTP route here; WebSocket clients connect to ws:// on this port\n")
             .into_response();
+    }
+    if let Some(refusal) = admit(&gw) {
+        return refusal;
     }
     let (mut parts, _body) = req.into_parts();
     let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
@@ -110,11 +146,14 @@ pub async fn handle(
         match gw.runtime.call(&handler, &event).await {
             Ok(response) if (200..300).contains(&response.status_code) => extra_headers = response.headers,
             Ok(response) => {
+                Stats::add(&gw.stats.connections_refused_by_handler);
                 tracing::info!(route = CONNECT, connection = %ctx.connection_id, request = %request_id, status = response.status_code, "connection refused by handler");
                 let status = StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::FORBIDDEN);
                 return (status, body_text(response.body)).into_response();
             }
             Err(e) => {
+                Stats::add(&gw.stats.connections_refused_by_handler);
+                Stats::add(&gw.stats.handler_errors);
                 tracing::error!(route = CONNECT, connection = %ctx.connection_id, request = %request_id, "{e}");
                 return (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error\n").into_response();
             }
@@ -133,7 +172,11 @@ pub async fn handle(
     gw.registry.insert(conn.clone());
 
     let protocol = take_header(&mut extra_headers, "sec-websocket-protocol");
-    let mut ws = ws.max_message_size(gw.config.max_message).max_frame_size(gw.config.max_frame);
+    let mut ws = ws
+        .max_message_size(gw.config.max_message)
+        .max_frame_size(gw.config.max_frame)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0);
     if let Some(protocol) = protocol {
         ws = ws.protocols([protocol]);
     }
@@ -156,6 +199,21 @@ pub async fn handle(
         }
     }
     response
+}
+
+/// Refuses a handshake that would exceed max-connections (503) or connect-rate (429).
+fn admit(gw: &Gateway) -> Option<Response> {
+    if gw.registry.len() >= gw.config.max_connections {
+        Stats::add(&gw.stats.connections_refused_full);
+        tracing::warn!("refusing a connection: max-connections ({}) reached", gw.config.max_connections);
+        return Some((StatusCode::SERVICE_UNAVAILABLE, "too many connections\n").into_response());
+    }
+    if !gw.connect_bucket.lock().unwrap_or_else(|e| e.into_inner()).allow(Instant::now()) {
+        Stats::add(&gw.stats.connections_refused_rate);
+        tracing::warn!("refusing a connection: connect-rate ({}/s) exceeded", gw.config.connect_rate);
+        return Some((StatusCode::TOO_MANY_REQUESTS, "too many new connections\n").into_response());
+    }
+    None
 }
 
 fn take_header(headers: &mut Vec<(String, String)>, name: &str) -> Option<String> {

@@ -9,6 +9,7 @@ mod events;
 mod gateway;
 mod guest_log;
 mod ids;
+mod limits;
 mod loader;
 mod manifest;
 mod registry;
@@ -16,6 +17,7 @@ mod reload;
 mod routing;
 mod runtime;
 mod serve;
+mod stats;
 
 use std::path::PathBuf;
 

@@ -52,6 +52,23 @@ pub struct Settings {
     pub handler_timeout_ms: u64,
     /// Linear memory one handler instance may grow to.
     pub handler_memory_mb: u64,
+    /// Largest message a client may send (API Gateway: 128 KB); above it, close 1009.
+    pub max_message_kb: u64,
+    /// Largest frame a client may send (API Gateway: 32 KB); above it, close 1009.
+    pub max_frame_kb: u64,
+    /// A connection that sends nothing this long is closed with 1001 (API Gateway: 10 min).
+    pub idle_timeout_s: u64,
+    /// A connection is closed with 1001 at this age (API Gateway: 2 h).
+    pub max_lifetime_s: u64,
+    /// Open connections at most; further handshakes get 503.
+    pub max_connections: u64,
+    /// New connections per second (a burst of as many is allowed); beyond, handshakes get 429.
+    pub connect_rate: u64,
+    /// Messages per second per connection; beyond, the message is refused with a
+    /// `Too Many Requests` error frame.
+    pub message_rate: u64,
+    /// Frames waiting for a client that does not read; beyond, it is closed with 1008.
+    pub outbound_queue: u64,
 }
 
 impl Default for Settings {
@@ -61,6 +78,14 @@ impl Default for Settings {
             stage: "local".to_string(),
             handler_timeout_ms: 29_000,
             handler_memory_mb: 128,
+            max_message_kb: 128,
+            max_frame_kb: 32,
+            idle_timeout_s: 600,
+            max_lifetime_s: 7200,
+            max_connections: 100_000,
+            connect_rate: 500,
+            message_rate: 500,
+            outbound_queue: 1024,
         }
     }
 }
@@ -218,6 +243,21 @@ pub fn parse(text: &str, file: &Path) -> Result<Manifest, ParseError> {
     Ok(m)
 }
 
+const SETTINGS: &[&str] = &[
+    "route-selection",
+    "stage",
+    "handler-timeout-ms",
+    "handler-memory-mb",
+    "max-message-kb",
+    "max-frame-kb",
+    "idle-timeout-s",
+    "max-lifetime-s",
+    "max-connections",
+    "connect-rate",
+    "message-rate",
+    "outbound-queue",
+];
+
 fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
     let [key, value] = words[..] else {
         return Err(format!("a @wsh setting is 'key value', found '{}'", words.join(" ")));
@@ -237,11 +277,15 @@ fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
         "stage" => s.stage = value.to_string(),
         "handler-timeout-ms" => s.handler_timeout_ms = number(key)?,
         "handler-memory-mb" => s.handler_memory_mb = number(key)?,
-        other => {
-            return Err(format!(
-                "unknown @wsh setting '{other}' (known: route-selection, stage, handler-timeout-ms, handler-memory-mb)"
-            ));
-        }
+        "max-message-kb" => s.max_message_kb = number(key)?,
+        "max-frame-kb" => s.max_frame_kb = number(key)?,
+        "idle-timeout-s" => s.idle_timeout_s = number(key)?,
+        "max-lifetime-s" => s.max_lifetime_s = number(key)?,
+        "max-connections" => s.max_connections = number(key)?,
+        "connect-rate" => s.connect_rate = number(key)?,
+        "message-rate" => s.message_rate = number(key)?,
+        "outbound-queue" => s.outbound_queue = number(key)?,
+        other => return Err(format!("unknown @wsh setting '{other}' (known: {})", SETTINGS.join(", "))),
     }
     Ok(())
 }

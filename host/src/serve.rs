@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use arc_swap::ArcSwap;
@@ -13,10 +13,12 @@ use tokio_util::task::TaskTracker;
 use crate::app::{self, WsRoute};
 use crate::cache::CompileCache;
 use crate::gateway::{Gateway, GatewayConfig, RouteTable};
+use crate::limits::TokenBucket;
 use crate::manifest::{self, Manifest};
 use crate::registry::{CloseReason, Registry};
 use crate::routing::Selector;
 use crate::runtime::{Limits, Runtime};
+use crate::stats::Stats;
 use crate::{gateway, loader, reload};
 
 pub struct ServeOptions {
@@ -68,14 +70,10 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         routes: ArcSwap::from_pointee(loaded.table),
         runtime: loaded.runtime,
         registry,
-        config: GatewayConfig {
-            stage: loaded.manifest.settings.stage.clone().into(),
-            api_id: app_name.into(),
-            max_message: 128 * 1024,
-            max_frame: 32 * 1024,
-            outbound_queue: 1024,
-        },
+        config: GatewayConfig::new(&loaded.manifest.settings, &app_name),
         connections: TaskTracker::new(),
+        connect_bucket: Mutex::new(TokenBucket::new(loaded.manifest.settings.connect_rate, Instant::now())),
+        stats: Stats::default(),
     });
 
     // Kept alive for as long as we serve: dropping it stops the watching.
@@ -105,6 +103,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     if tokio::time::timeout(DRAIN_TIMEOUT, gw.connections.wait()).await.is_err() {
         tracing::warn!("gave up waiting for connections after {DRAIN_TIMEOUT:?}");
     }
+    tracing::info!("stats: {}", gw.stats.json());
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! Sends text to another connection by id; tells the caller when that connection is gone.
+//! Sends text to another connection by id (`"times": n` sends it n times); tells the caller
+//! when that connection is gone.
 
 use wsh_sdk::{Event, Response, WsError, ws};
 
@@ -6,12 +7,16 @@ fn tell(event: Event) -> Result<Response, wsh_sdk::Error> {
     let body: serde_json::Value = event.json()?;
     let to = body["to"].as_str().unwrap_or_default();
     let text = body["text"].as_str().unwrap_or_default();
-    let from = event.connection_id();
-    match ws::send_json(to, &serde_json::json!({ "from": from, "text": text })) {
-        Ok(()) => Ok(Response::ok().json(&serde_json::json!({ "sent": to }))),
-        Err(WsError::Gone) => Ok(Response::ok().json(&serde_json::json!({ "error": "gone", "to": to }))),
-        Err(e) => Err(e.into()),
+    let times = body["times"].as_u64().unwrap_or(1);
+    let message = serde_json::json!({ "from": event.connection_id(), "text": text });
+    for _ in 0..times {
+        match ws::send_json(to, &message) {
+            Ok(()) => {}
+            Err(WsError::Gone) => return Ok(Response::ok().json(&serde_json::json!({ "error": "gone", "to": to }))),
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(Response::ok().json(&serde_json::json!({ "sent": to })))
 }
 
 wsh_sdk::handler!(tell);

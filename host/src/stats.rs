@@ -1,0 +1,41 @@
+//! Counters of what happened, for `GET /_wsh/stats` and the shutdown log. Every limit that
+//! fires is counted here as well as logged with its connection id.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+macro_rules! counters {
+    ($($name:ident: $doc:literal),* $(,)?) => {
+        #[derive(Default)]
+        pub struct Stats {
+            $(#[doc = $doc] pub $name: AtomicU64,)*
+        }
+
+        impl Stats {
+            pub fn json(&self) -> serde_json::Value {
+                serde_json::json!({ $(stringify!($name): self.$name.load(Ordering::Relaxed),)* })
+            }
+        }
+    };
+}
+
+counters! {
+    connections_accepted: "handshakes completed after `$connect` accepted them",
+    connections_refused_by_handler: "`$connect` answered outside 200-299, or failed",
+    connections_refused_full: "refused with 503: max-connections reached",
+    connections_refused_rate: "refused with 429: connect-rate exceeded",
+    messages: "messages dispatched to a route",
+    messages_throttled: "messages refused with `Too Many Requests` (message-rate)",
+    handler_errors: "events whose handler trapped, timed out or returned an error",
+    closed_idle: "closed with 1001 after idle-timeout-s",
+    closed_lifetime: "closed with 1001 after max-lifetime-s",
+    closed_too_big: "closed with 1009: a message or frame over the limit",
+    closed_invalid_utf8: "closed with 1007: a text message that is not UTF-8",
+    closed_protocol_error: "closed with 1002: a WebSocket protocol violation",
+    closed_slow_consumer: "closed with 1008: a client that does not read",
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}

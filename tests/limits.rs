@@ -1,0 +1,165 @@
+//! Limits, end to end: each one closes or refuses with API Gateway's code, runs `$disconnect`
+//! where a connection was accepted, and is counted.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::SinkExt;
+use serde_json::json;
+use support::*;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+/// The routes example's handlers under other limits.
+fn limited_app(name: &str, settings: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("app.arc"), format!("@app\n{name}\n@ws\nping\ntell\nwhoami\n@wsh\n{settings}\n")).unwrap();
+    for route in ["disconnect", "default", "ping", "tell", "whoami"] {
+        let key = if ["disconnect", "default"].contains(&route) { format!("${route}") } else { route.to_string() };
+        std::fs::create_dir_all(dir.join("src/ws").join(route)).unwrap();
+        std::fs::copy(built_component("routes", &key), dir.join("src/ws").join(route).join("h.wasm")).unwrap();
+    }
+    dir.join("app.arc")
+}
+
+async fn stats(server: &Server) -> serde_json::Value {
+    let url = format!("http://{}/_wsh/stats", server.addr);
+    let body = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://").split('/').next().unwrap()).unwrap();
+        use std::io::{Read, Write};
+        write!(stream, "GET /_wsh/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        out
+    })
+    .await
+    .unwrap();
+    serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+}
+
+async fn expect_disconnect(server: &Server, id: &str, code: u16) {
+    let needle = format!("disconnected {id} code={code}");
+    server.wait_for_log("disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
+}
+
+#[tokio::test]
+async fn oversize_messages_close_with_1009() {
+    let server = Server::start(&limited_app("too-big", "max-message-kb 4\nmax-frame-kb 2"));
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    send(&mut ws, &"x".repeat(3000)).await; // one frame over max-frame-kb
+    assert_eq!(recv_close(&mut ws).await, Some(1009));
+    expect_disconnect(&server, &id, 1009).await;
+    assert_eq!(stats(&server).await["closed_too_big"], 1);
+}
+
+#[tokio::test]
+async fn invalid_utf8_closes_with_1007_and_protocol_errors_with_1002() {
+    let server = Server::start(&limited_app("bad-frames", ""));
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    let frame = Frame::message(vec![0xff, 0xfe, 0x41], OpCode::Data(Data::Text), true);
+    ws.send(Message::Frame(frame)).await.unwrap();
+    assert_eq!(recv_close(&mut ws).await, Some(1007));
+    expect_disconnect(&server, &id, 1007).await;
+
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    // A continuation frame with no message to continue.
+    ws.send(Message::Frame(Frame::message(b"x".to_vec(), OpCode::Data(Data::Continue), true))).await.unwrap();
+    assert_eq!(recv_close(&mut ws).await, Some(1002));
+    expect_disconnect(&server, &id, 1002).await;
+    let s = stats(&server).await;
+    assert_eq!((s["closed_invalid_utf8"].as_u64(), s["closed_protocol_error"].as_u64()), (Some(1), Some(1)));
+}
+
+#[tokio::test]
+async fn idle_and_old_connections_are_closed_with_1001() {
+    let server = Server::start(&limited_app("idle", "idle-timeout-s 1\nmax-lifetime-s 3"));
+    let mut idle = server.connect().await;
+    let idle_id = connection_id(&mut idle).await;
+    assert_eq!(recv_close(&mut idle).await, Some(1001));
+    expect_disconnect(&server, &idle_id, 1001).await;
+    assert!(server.log().contains("idle timeout"));
+
+    // Kept busy, it is still closed at its maximum age.
+    let mut busy = server.connect().await;
+    let busy_id = connection_id(&mut busy).await;
+    let closed = loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if busy.send(Message::text(json!({"action": "ping", "n": 0}).to_string())).await.is_err() {
+            break None;
+        }
+        match recv(&mut busy).await {
+            Message::Close(frame) => break frame.map(|f| u16::from(f.code)),
+            _ => continue,
+        }
+    };
+    assert_eq!(closed, Some(1001));
+    expect_disconnect(&server, &busy_id, 1001).await;
+    let s = stats(&server).await;
+    assert_eq!((s["closed_idle"].as_u64(), s["closed_lifetime"].as_u64()), (Some(1), Some(1)));
+}
+
+#[tokio::test]
+async fn max_connections_refuses_with_503() {
+    let server = Server::start(&limited_app("full", "max-connections 2"));
+    let mut a = server.connect().await;
+    let _b = server.connect().await;
+    assert_eq!(refused_status(&server.url()).await, 503);
+    let a_id = connection_id(&mut a).await;
+    a.close(None).await.unwrap();
+    expect_disconnect(&server, &a_id, 1005).await;
+    let _c = server.connect().await; // room again
+    assert_eq!(stats(&server).await["connections_refused_full"], 1);
+}
+
+#[tokio::test]
+async fn connect_rate_refuses_with_429() {
+    let server = Server::start(&limited_app("rate", "connect-rate 3"));
+    let mut statuses = Vec::new();
+    let mut open = Vec::new();
+    for _ in 0..6 {
+        match tokio_tungstenite::connect_async(server.url()).await {
+            Ok((ws, _)) => open.push(ws),
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => statuses.push(r.status().as_u16()),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(open.len() >= 3 && statuses.iter().all(|s| *s == 429) && !statuses.is_empty(), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn message_rate_refuses_out_loud_and_loses_nothing_silently() {
+    let server = Server::start(&limited_app("msg-rate", "message-rate 5"));
+    let mut ws = server.connect().await;
+    for n in 0..20 {
+        send_json(&mut ws, json!({"action": "ping", "n": n})).await;
+    }
+    let (mut answered, mut refused) = (0, 0);
+    for _ in 0..20 {
+        let reply = recv_json(&mut ws).await;
+        if reply["message"] == "Too Many Requests" {
+            refused += 1;
+        } else {
+            assert!(reply["pong"].is_number(), "{reply}");
+            answered += 1;
+        }
+    }
+    assert!(answered >= 5 && refused >= 1 && answered + refused == 20, "{answered} answered, {refused} refused");
+    assert_eq!(stats(&server).await["messages_throttled"], refused);
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_is_closed_with_1008() {
+    let server = Server::start(&limited_app("slow", "outbound-queue 16"));
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    // 40,000 pushes of 8 KiB to ourselves, and never a read: far beyond the socket buffers.
+    send_json(&mut ws, json!({"action": "tell", "to": id, "text": "x".repeat(8192), "times": 40_000})).await;
+    expect_disconnect(&server, &id, 1008).await;
+    assert!(server.log().contains("slow consumer"), "{}", server.log());
+    assert_eq!(stats(&server).await["closed_slow_consumer"], 1);
+}
