@@ -1,0 +1,25 @@
+"""Write a wsh WebSocket handler in Python, the way Architect's Lambda handlers are written.
+
+A route directory holds ``app.py``::
+
+    from wsh import ws
+
+    def handler(event, context):
+        ws.send(id=event["requestContext"]["connectionId"], payload={"hello": "world"})
+        return {"statusCode": 200}
+
+``event`` is the dict a Lambda behind API Gateway receives. The handler runs in a fresh
+instance for every event: nothing it keeps in module scope survives to the next event.
+Build it with build.py (see README.md).
+"""
+
+from ._ws import GoneException, PayloadTooLargeException, SlowConsumerException, WsError, dumps, ws
+
+__all__ = [
+    "GoneException",
+    "PayloadTooLargeException",
+    "SlowConsumerException",
+    "WsError",
+    "dumps",
+    "ws",
+]
