@@ -5,9 +5,18 @@ CARGO ?= cargo
 
 .PHONY: setup echo test lint bench
 
-# The Rust target the handlers compile to (rustup ships it, the toolchain image does not).
-setup:
+# What handlers are built with: the Rust target (rustup ships it, the toolchain image does
+# not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
+setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py
 	rustup target add wasm32-wasip2
+
+sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.json
+	cd sdk/js && npm install --no-audit --no-fund
+
+sdk/python/.venv/bin/componentize-py: sdk/python/requirements.txt
+	python3 -m venv sdk/python/.venv
+	sdk/python/.venv/bin/pip install -q -r sdk/python/requirements.txt
+	touch $@
 
 echo: setup
 	$(CARGO) run --release -- serve guest-examples/echo/app.arc

@@ -27,7 +27,8 @@ fn limited_app(name: &str, settings: &str) -> std::path::PathBuf {
 async fn stats(server: &Server) -> serde_json::Value {
     let url = format!("http://{}/_wsh/stats", server.addr);
     let body = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://").split('/').next().unwrap()).unwrap();
+        let mut stream =
+            std::net::TcpStream::connect(url.trim_start_matches("http://").split('/').next().unwrap()).unwrap();
         use std::io::{Read, Write};
         write!(stream, "GET /_wsh/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
         let mut out = String::new();

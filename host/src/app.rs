@@ -1,8 +1,8 @@
 //! Where each route's handler lives, resolved from the manifest and the app's directories.
 //!
 //! Architect's layout: the handler of `@ws` route `R` is `src/ws/R/` (`connect`, `disconnect`,
-//! `default`, or a custom key). A route directory holds a ready component (`*.wasm`) or the
-//! sources of one (a Rust crate with `Cargo.toml`).
+//! `default`, or a custom key). A route directory holds the sources of a component (a Rust crate
+//! with `Cargo.toml`, a JavaScript `index.mjs`, a Python `app.py`) or a ready one (`*.wasm`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +16,12 @@ use crate::routing::{CONNECT, DEFAULT, DISCONNECT};
 pub enum Source {
     /// A component, used as it is.
     Component(PathBuf),
-    /// A Rust crate that builds a component for `wasm32-wasip2`.
+    /// A Rust crate (its directory) that builds a component for `wasm32-wasip2`.
     Rust(PathBuf),
+    /// A JavaScript handler module (`index.mjs` / `index.js`).
+    Js(PathBuf),
+    /// A Python handler module (`app.py` / `handler.py`).
+    Python(PathBuf),
 }
 
 impl Source {
@@ -25,9 +29,16 @@ impl Source {
         match self {
             Source::Component(_) => "component",
             Source::Rust(_) => "rust",
+            Source::Js(_) => "javascript",
+            Source::Python(_) => "python",
         }
     }
 }
+
+/// Handler entry files, by language, in the order they are looked for.
+type Entry = (&'static str, fn(PathBuf) -> Source);
+const ENTRIES: &[Entry] =
+    &[("index.mjs", Source::Js), ("index.js", Source::Js), ("app.py", Source::Python), ("handler.py", Source::Python)];
 
 /// One `@ws` route and its handler, if it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +95,12 @@ pub fn detect(dir: &Path) -> Result<Option<Source>> {
     if dir.join("Cargo.toml").is_file() {
         return Ok(Some(Source::Rust(dir.to_path_buf())));
     }
+    for (name, source) in ENTRIES {
+        let entry = dir.join(name);
+        if entry.is_file() {
+            return Ok(Some(source(entry)));
+        }
+    }
     let mut wasm: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "wasm") && p.is_file())
@@ -111,7 +128,11 @@ mod tests {
         std::fs::write(root.join("src/ws/default/handler.wasm"), b"").unwrap();
         std::fs::create_dir_all(root.join("src/ws/join")).unwrap();
         std::fs::write(root.join("src/ws/join/Cargo.toml"), b"").unwrap();
-        let m = crate::manifest::parse("@app\nx\n@ws\njoin\nleave\n", Path::new("app.arc")).unwrap();
+        std::fs::create_dir_all(root.join("src/ws/js")).unwrap();
+        std::fs::write(root.join("src/ws/js/index.mjs"), b"").unwrap();
+        std::fs::create_dir_all(root.join("src/ws/py")).unwrap();
+        std::fs::write(root.join("src/ws/py/app.py"), b"").unwrap();
+        let m = crate::manifest::parse("@app\nx\n@ws\njoin\njs\npy\nleave\n", Path::new("app.arc")).unwrap();
         let routes = ws_routes(&m, &root).unwrap();
         let got: Vec<(&str, Option<&str>)> =
             routes.iter().map(|r| (r.key.as_str(), r.source.as_ref().map(Source::kind))).collect();
@@ -122,6 +143,8 @@ mod tests {
                 ("$disconnect", None),
                 ("$default", Some("component")),
                 ("join", Some("rust")),
+                ("js", Some("javascript")),
+                ("py", Some("python")),
                 ("leave", None)
             ]
         );

@@ -3,22 +3,129 @@
 //! Rust crates are built with cargo for `wasm32-wasip2`. Cargo is the authority on staleness
 //! (it tracks every input, path dependencies included), so wsh always asks it, and a fresh
 //! crate costs one no-op cargo run.
+//!
+//! JavaScript and Python handlers are built by the SDKs' build scripts (`sdk/js/build.mjs`:
+//! esbuild + componentize-qjs; `sdk/python/build.py`: componentize-py) with the toolchains
+//! that `make setup` installs beside them. Those builds take seconds and are not
+//! byte-reproducible, so their output is kept in wsh's cache under a hash of everything that
+//! goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
+//! and the same component is never compiled twice.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
+use tokio::sync::Semaphore;
 
 use crate::app::Source;
 
+/// A JS or Python build takes a core and up to ~400 MiB: two at a time.
+static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
+
 /// Builds `source` if it needs building; returns the component to load.
 pub async fn build(route: &str, source: &Source) -> Result<PathBuf> {
+    let what = |path: &Path| format!("route {route}: building {} ({})", path.display(), source.kind());
     match source {
         Source::Component(path) => Ok(path.clone()),
-        Source::Rust(dir) => {
-            build_rust(dir).await.with_context(|| format!("route {route}: building {}", dir.display()))
+        Source::Rust(dir) => build_rust(dir).await.with_context(|| what(dir)),
+        Source::Js(entry) | Source::Python(entry) => build_language(source, entry).await.with_context(|| what(entry)),
+    }
+}
+
+/// The SDK directory: `$WSH_SDK_DIR`, else the `sdk/` of the source tree wsh was built from.
+fn sdk_dir() -> PathBuf {
+    std::env::var_os("WSH_SDK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("sdk"))
+}
+
+async fn build_language(source: &Source, entry: &Path) -> Result<PathBuf> {
+    let sdk = sdk_dir();
+    let wit = sdk.join("..").join("wit");
+    let (lang_dir, program, script) = match source {
+        Source::Js(_) => {
+            let dir = sdk.join("js");
+            if !dir.join("node_modules").is_dir() {
+                bail!("the JavaScript toolchain is not installed: run `make setup` (npm install in {})", dir.display());
+            }
+            (dir.clone(), PathBuf::from("node"), dir.join("build.mjs"))
+        }
+        _ => {
+            let dir = sdk.join("python");
+            let python = dir.join(".venv").join("bin").join("python");
+            if !python.is_file() {
+                bail!(
+                    "the Python toolchain is not installed: run `make setup` (a venv with componentize-py in {})",
+                    dir.join(".venv").display()
+                );
+            }
+            (dir.clone(), python, dir.join("build.py"))
+        }
+    };
+    let route_dir = entry.parent().context("a handler file has a directory")?;
+    let key = inputs_hash(source.kind(), &[route_dir, &lang_dir, &wit])?;
+    let builds = crate::cache::root().context("no cache directory (set WSH_CACHE_DIR)")?.join("builds");
+    let out = builds.join(format!("{key}.wasm"));
+    if out.is_file() {
+        return Ok(out);
+    }
+    std::fs::create_dir_all(&builds).with_context(|| format!("creating {}", builds.display()))?;
+    let _turn = LANGUAGE_BUILDS.acquire().await?;
+    let output = tokio::process::Command::new(&program)
+        .arg(&script)
+        .arg("--wit")
+        .arg(&wit)
+        .arg("--out")
+        .arg(&out)
+        .arg(entry)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    if !output.status.success() {
+        bail!("the build failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
+    }
+    if !out.is_file() {
+        bail!("{} reported success but wrote no {}", script.display(), out.display());
+    }
+    Ok(out)
+}
+
+/// blake3 over every file (path and content) under `dirs`, skipping build output and
+/// installed dependencies.
+fn inputs_hash(kind: &str, dirs: &[&Path]) -> Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(kind.as_bytes());
+    for dir in dirs {
+        let mut files = Vec::new();
+        collect_files(dir, &mut files)?;
+        files.sort();
+        for file in files {
+            hasher.update(file.strip_prefix(dir).unwrap_or(&file).to_string_lossy().as_bytes());
+            hasher.update(&std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
         }
     }
+    Ok(hasher.finalize().to_hex()[..32].to_string())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') || ["node_modules", "__pycache__", "target"].contains(&name) || name.ends_with(".wasm")
+        {
+            continue;
+        }
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 async fn build_rust(dir: &Path) -> Result<PathBuf> {
@@ -87,6 +194,21 @@ fn diagnostics(stderr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_hash_follows_content_and_skips_build_output() {
+        let dir = std::env::temp_dir().join(format!("wsh-hash-{}", crate::ids::new_id()));
+        std::fs::create_dir_all(dir.join("node_modules")).unwrap();
+        std::fs::write(dir.join("index.mjs"), "a").unwrap();
+        let first = inputs_hash("javascript", &[&dir]).unwrap();
+        std::fs::write(dir.join("node_modules/x.js"), "ignored").unwrap();
+        std::fs::write(dir.join("old.wasm"), "ignored").unwrap();
+        assert_eq!(inputs_hash("javascript", &[&dir]).unwrap(), first);
+        assert_ne!(inputs_hash("python", &[&dir]).unwrap(), first);
+        std::fs::write(dir.join("index.mjs"), "b").unwrap();
+        assert_ne!(inputs_hash("javascript", &[&dir]).unwrap(), first);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn finds_the_cdylib_of_the_route_crate() {

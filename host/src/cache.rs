@@ -13,20 +13,23 @@ use anyhow::{Context, Result};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+/// wsh's cache directory: `$WSH_CACHE_DIR`, else `$XDG_CACHE_HOME/wsh`, else `~/.cache/wsh`.
+pub fn root() -> Option<PathBuf> {
+    std::env::var_os("WSH_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("wsh")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wsh")))
+}
+
 #[derive(Clone)]
 pub struct CompileCache {
     dir: Option<PathBuf>,
 }
 
 impl CompileCache {
-    /// `$WSH_CACHE_DIR`, else `$XDG_CACHE_HOME/wsh`, else `~/.cache/wsh`.
+    /// `components/` under [`root`].
     pub fn from_env() -> CompileCache {
-        let dir = std::env::var_os("WSH_CACHE_DIR")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("wsh")))
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wsh")))
-            .map(|d| d.join("components"));
-        CompileCache { dir }
+        CompileCache { dir: root().map(|d| d.join("components")) }
     }
 
     /// The compiled form of `bytes`, from the cache when present. Blocking: call off the

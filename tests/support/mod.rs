@@ -50,8 +50,17 @@ pub fn run_wsh(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
+/// Runs `wsh build` on an example app once per test run, so that the tests which then start
+/// servers on it find every handler built and compiled (a Python app's first build takes
+/// minutes; concurrent servers would each start it).
+pub fn prebuild(app: &str) -> PathBuf {
+    built_component(app, "$connect");
+    example(app)
+}
+
 /// The component `wsh build` made for one route of an example app (built once per run).
 pub fn built_component(app: &str, route: &str) -> PathBuf {
+    // One lock for all apps: builds of different apps share cargo's and the SDKs' caches.
     static BUILDS: OnceLock<Mutex<Vec<(String, String)>>> = OnceLock::new();
     let builds = BUILDS.get_or_init(Default::default);
     let mut builds = builds.lock().unwrap();
@@ -61,6 +70,9 @@ pub fn built_component(app: &str, route: &str) -> PathBuf {
         builds.push((app.to_string(), stdout));
     }
     let stdout = &builds.iter().find(|(a, _)| a == app).unwrap().1;
+    if route == "$connect" && !stdout.lines().any(|l| l.split_whitespace().next() == Some(route)) {
+        return PathBuf::new();
+    }
     let line = stdout
         .lines()
         .find(|l| l.split_whitespace().next() == Some(route))

@@ -1,0 +1,137 @@
+//! The same end-to-end cases against the same app written in Rust, JavaScript and Python:
+//! `guest-examples/{echo,routes}`, `{echo,routes}-js`, `{echo,routes}-py`.
+
+mod support;
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use support::*;
+
+macro_rules! suite {
+    ($($lang:ident: $suffix:literal),* $(,)?) => {$(
+        mod $lang {
+            fn app(name: &str) -> std::path::PathBuf {
+                super::prebuild(&format!("{name}{}", $suffix))
+            }
+            #[tokio::test]
+            async fn echo() { super::echo(app("echo")).await }
+            #[tokio::test]
+            async fn custom_route_replies_two_way() { super::custom_route_replies_two_way(app("routes")).await }
+            #[tokio::test]
+            async fn connect_can_refuse() { super::connect_can_refuse(app("routes")).await }
+            #[tokio::test]
+            async fn disconnect_runs_once() { super::disconnect_runs_once(app("routes")).await }
+            #[tokio::test]
+            async fn stateless() { super::stateless(app("routes")).await }
+            #[tokio::test]
+            async fn send_to_a_gone_connection() { super::send_to_a_gone_connection(app("routes")).await }
+            #[tokio::test]
+            async fn a_throwing_handler() { super::a_throwing_handler(app("routes")).await }
+        }
+    )*};
+}
+
+suite!(rust: "", javascript: "-js", python: "-py");
+
+async fn echo(app: PathBuf) {
+    let server = Server::start(&app);
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"text": "hello"})).await;
+    let reply = recv_text(&mut ws).await;
+    let text = serde_json::from_str::<serde_json::Value>(&reply).unwrap()["text"].as_str().unwrap().to_string();
+    let (timestamp, rest) = text.split_once(" - ").unwrap();
+    assert_eq!(rest, "Echoing hello");
+    assert!(timestamp.len() == 24 && timestamp.ends_with('Z'), "{timestamp}");
+    assert_eq!(reply, format!(r#"{{"text":"{text}"}}"#), "byte for byte JSON.stringify({{text}})");
+    send(&mut ws, "not json").await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with(" - Echoing not json"));
+}
+
+async fn custom_route_replies_two_way(app: PathBuf) {
+    let server = Server::start(&app);
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"action": "ping", "n": 7})).await;
+    assert_eq!(recv_text(&mut ws).await, r#"{"pong":7}"#);
+    send_json(&mut ws, json!({"action": "nope"})).await;
+    assert_eq!(
+        recv_json(&mut ws).await,
+        json!({"route": "$default", "body": r#"{"action":"nope"}"#, "isBase64Encoded": false})
+    );
+    let id = connection_id(&mut ws).await;
+    assert_eq!(id.len(), 16);
+}
+
+async fn connect_can_refuse(app: PathBuf) {
+    let server = Server::start(&app);
+    assert_eq!(refused_status(&format!("{}/?deny=403", server.url())).await, 403);
+    let (_ws, chosen) = connect_with_protocol(&server.url(), "x, wsh.v1").await;
+    assert_eq!(chosen.as_deref(), Some("wsh.v1"));
+}
+
+async fn disconnect_runs_once(app: PathBuf) {
+    let server = Server::start(&app);
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+        code: 4001.into(),
+        reason: "bye now".into(),
+    }))
+    .await
+    .unwrap();
+    let needle = format!("[$disconnect] disconnected {id} code=4001 reason=\"bye now\"");
+    server.wait_for_log("disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
+    let mut other = server.connect().await;
+    let other_id = connection_id(&mut other).await;
+    send_json(&mut other, json!({"action": "bye"})).await;
+    assert_eq!(recv_text(&mut other).await, "bye");
+    assert_eq!(recv_close(&mut other).await, Some(1000));
+    let needle = format!("disconnected {other_id} code=1000");
+    let log = server.wait_for_log("server-side close", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
+    assert_eq!(log.matches(&format!("disconnected {id}")).count(), 1);
+}
+
+async fn stateless(app: PathBuf) {
+    let server = Server::start(&app);
+    let mut ws = server.connect().await;
+    for _ in 0..3 {
+        send_json(&mut ws, json!({"action": "count"})).await;
+        assert_eq!(recv_json(&mut ws).await, json!({"count": 1}));
+    }
+}
+
+async fn send_to_a_gone_connection(app: PathBuf) {
+    let server = Server::start(&app);
+    let mut alice = server.connect().await;
+    let mut bob = server.connect().await;
+    let (alice_id, bob_id) = (connection_id(&mut alice).await, connection_id(&mut bob).await);
+    send_json(&mut alice, json!({"action": "tell", "to": bob_id, "text": "hi"})).await;
+    assert_eq!(recv_json(&mut bob).await, json!({"from": alice_id, "text": "hi"}));
+    assert_eq!(recv_json(&mut alice).await, json!({"sent": bob_id}));
+    drop(bob);
+    server.wait_for_log("bob's disconnect", REPLY_TIMEOUT, |l| l.contains(&format!("disconnected {bob_id}"))).await;
+    send_json(&mut alice, json!({"action": "tell", "to": bob_id, "text": "hi"})).await;
+    assert_eq!(recv_json(&mut alice).await, json!({"error": "gone", "to": bob_id}));
+}
+
+async fn a_throwing_handler(app: PathBuf) {
+    let server = Server::start(&app);
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    for how in ["panic", "error"] {
+        send_json(&mut ws, json!({"action": "crash", "how": how})).await;
+        let reply = recv_json(&mut ws).await;
+        assert_eq!(
+            (reply["message"].as_str(), reply["connectionId"].as_str()),
+            (Some("Internal server error"), Some(id.as_str()))
+        );
+        let request_id = reply["requestId"].as_str().unwrap().to_string();
+        server
+            .wait_for_log("the error, logged", REPLY_TIMEOUT, |l| {
+                l.lines().any(|l| l.contains(&request_id) && l.contains("crash"))
+            })
+            .await;
+    }
+    send_json(&mut ws, json!({"action": "ping", "n": 1})).await;
+    assert_eq!(recv_json(&mut ws).await, json!({"pong": 1}));
+}
