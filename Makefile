@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: setup echo test lint bench
+.PHONY: setup echo test lint bench autobahn
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
 # not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
@@ -34,3 +34,7 @@ bench: setup
 	$(CARGO) run --release -q -- bench guest-examples/echo/app.arc
 	$(CARGO) run --release -q -- bench guest-examples/routes/app.arc --events 1000
 	$(CARGO) test --release --test reload -- --ignored --nocapture bench_
+
+# WebSocket conformance: the Autobahn suite through a wasm echo handler (needs Python 2.7).
+autobahn: setup
+	tests/autobahn.sh
