@@ -241,9 +241,42 @@ async fn bench_reload_latency() {
         let source = rust_handler(&version);
         rust_times.push(time_until_text(&mut ws, &version, || std::fs::write(&lib, &source).unwrap()).await);
     }
-    println!("reload latency, file write to new version answering (median / max of {}):", wasm_times.len());
-    println!("  ready .wasm: {}", summary(&mut wasm_times));
-    println!("  Rust source (cargo build + load): {}", summary(&mut rust_times));
+    drop(server);
+
+    let js = |v: &str| format!("export function handler() {{ return {{ statusCode: 200, body: '{v}' }} }}\n");
+    let mut js_times = source_reload_times("reload-js", "index.mjs", js).await;
+    let py = |v: &str| format!("def handler(event, context):\n    return {{'statusCode': 200, 'body': '{v}'}}\n");
+    let mut py_times = source_reload_times("reload-py", "app.py", py).await;
+
+    println!("reload latency, file write to new version answering (median / max):");
+    println!("  ready .wasm ({} swaps): {}", wasm_times.len(), summary(&mut wasm_times));
+    println!("  Rust source, cargo build + load ({}): {}", rust_times.len(), summary(&mut rust_times));
+    println!(
+        "  JavaScript source, esbuild + componentize-qjs + compile ({}): {}",
+        js_times.len(),
+        summary(&mut js_times)
+    );
+    println!("  Python source, componentize-py + compile ({}): {}", py_times.len(), summary(&mut py_times));
+}
+
+/// Serves a one-route app whose handler file `entry` is rewritten to answer v2, v3, ...
+async fn source_reload_times(name: &str, entry: &str, source: impl Fn(&str) -> String) -> Vec<Duration> {
+    let dir = scratch(name);
+    std::fs::write(dir.join("app.arc"), "@app\nlang\n@ws\n").unwrap();
+    let file = dir.join("src/ws/default").join(entry);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    // A fresh value per run: the build cache must not make this a measurement of a cache hit.
+    let run = std::process::id();
+    std::fs::write(&file, source(&format!("{run}-v1"))).unwrap();
+    let server = Server::start(&dir.join("app.arc"));
+    let mut ws = server.connect().await;
+    let mut times = Vec::new();
+    for i in 2..=4 {
+        let version = format!("{run}-v{i}");
+        let text = source(&version);
+        times.push(time_until_text(&mut ws, &version, || std::fs::write(&file, &text).unwrap()).await);
+    }
+    times
 }
 
 async fn time_until_version(ws: &mut Socket, want: &str, change: impl FnOnce()) -> Duration {
