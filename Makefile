@@ -34,6 +34,7 @@ bench: setup
 	$(CARGO) run --release -q -- bench guest-examples/echo/app.arc
 	$(CARGO) run --release -q -- bench guest-examples/routes/app.arc --events 1000
 	$(CARGO) test --release --test reload -- --ignored --nocapture bench_
+	$(CARGO) test --release --test limits -- --ignored --nocapture bench_
 
 # WebSocket conformance: the Autobahn suite through a wasm echo handler (needs Python 2.7).
 autobahn: setup

@@ -164,3 +164,67 @@ async fn a_client_that_does_not_read_is_closed_with_1008() {
     assert!(server.log().contains("slow consumer"), "{}", server.log());
     assert_eq!(stats(&server).await["closed_slow_consumer"], 1);
 }
+
+#[tokio::test]
+async fn origins_outside_allowed_origins_are_refused_with_403() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = Server::start(&limited_app("origins", "allowed-origins http://good.example"));
+    let with_origin = |origin: &str| {
+        let mut request = server.url().into_client_request().unwrap();
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+        request
+    };
+    match tokio_tungstenite::connect_async(with_origin("http://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 403),
+        other => panic!("expected 403, got {:?}", other.map(|_| ())),
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(with_origin("http://good.example")).await.unwrap();
+    // The connect event carries the Origin header, for handlers that decide for themselves.
+    send_json(&mut ws, json!({"action": "ping", "n": 1})).await;
+    assert_eq!(recv_json(&mut ws).await, json!({"pong": 1}));
+    let _no_origin = server.connect().await; // not a browser: allowed
+}
+
+/// Benchmark (run by `make bench`): 10,000 idle connections; memory per connection, and every
+/// one still answering after a while.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run with --ignored"]
+async fn bench_10k_idle_connections() {
+    const N: usize = 10_000;
+    let server = Server::start(&limited_app("idle-10k", "connect-rate 1000000\nmax-connections 20000"));
+    // One connection first, so that the handlers' first instances and pools are counted out.
+    let mut first = server.connect().await;
+    send_json(&mut first, json!({"action": "ping", "n": 0})).await;
+    recv_json(&mut first).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = server.rss_kib();
+    let started = std::time::Instant::now();
+    let mut sockets = Vec::with_capacity(N);
+    for _ in 0..N {
+        sockets.push(server.connect().await);
+    }
+    let opened = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after = server.rss_kib();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let started = std::time::Instant::now();
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        send_json(ws, json!({"action": "ping", "n": n})).await;
+    }
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        assert_eq!(recv_json(ws).await, json!({"pong": n}), "connection {n} did not answer");
+    }
+    let pinged = started.elapsed();
+    let s = stats(&server).await;
+    println!(
+        "{N} idle connections: opened in {:.1} s; server RSS {} -> {} MiB, {:.1} KiB per connection; \
+         after 25 s all {N} answered a ping ({:.1} s for the round); accepted {}, closed by limits {}",
+        opened.as_secs_f64(),
+        before / 1024,
+        after / 1024,
+        (after - before) as f64 / N as f64,
+        pinged.as_secs_f64(),
+        s["connections_accepted"],
+        s["closed_idle"].as_u64().unwrap() + s["closed_lifetime"].as_u64().unwrap(),
+    );
+}

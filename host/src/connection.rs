@@ -1,6 +1,6 @@
 //! One accepted connection: its socket, its queue of messages, its handlers.
 //!
-//! Three loops per connection. The reader turns frames into events on a bounded queue (a
+//! Three loops per connection, in one task. The reader turns frames into events on a bounded queue (a
 //! client that outpaces its handlers is slowed by TCP, not buffered without end). The
 //! dispatcher runs those events one at a time, in arrival order, and `$disconnect` last, exactly
 //! once. The writer drains the connection's outbound queue, which any handler can push to.
@@ -38,23 +38,28 @@ pub struct Session {
 /// handshake never completed after `$connect` accepted it.
 pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebSocket>) {
     let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
-    let session = Arc::new(session);
-    let dispatcher = tokio::spawn(dispatch(session.clone(), inbound_rx));
-    let close = match socket {
-        Some(socket) => {
-            Stats::add(&session.gw.stats.connections_accepted);
-            pump(&session, socket, queues, inbound_tx).await
-        }
-        None => {
-            drop(inbound_tx);
-            CloseReason::new(1006, "handshake did not complete")
-        }
+    let serve = async {
+        let close = match socket {
+            Some(socket) => {
+                Stats::add(&session.gw.stats.connections_accepted);
+                pump(&session, socket, queues, inbound_tx).await
+            }
+            None => {
+                drop(inbound_tx);
+                CloseReason::new(1006, "handshake did not complete")
+            }
+        };
+        // From here `ws.send` to this id answers `gone`.
+        session.gw.registry.remove(&session.conn.id);
+        close
     };
-    // From here `ws.send` to this id answers `gone`.
-    session.gw.registry.remove(&session.conn.id);
-    // Messages read before the close are still handled, then `$disconnect` runs last.
-    let _ = dispatcher.await;
-    disconnect(&session, close).await;
+    // The dispatcher shares the connection's task (one task per connection keeps 10,000 idle
+    // ones small). It ends once the reader is gone and every message read before the close
+    // is handled; `$disconnect` runs after that.
+    let (close, ()) = tokio::join!(serve, dispatch(&session, inbound_rx));
+    // Boxed, like each message's handling: a handler call's state is large, and an idle
+    // connection should not carry it.
+    Box::pin(disconnect(&session, close)).await;
 }
 
 /// How the reader stopped.
@@ -209,9 +214,9 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQu
 }
 
 /// Runs each message's route in arrival order.
-async fn dispatch(session: Arc<Session>, mut inbound: mpsc::Receiver<Frame>) {
+async fn dispatch(session: &Session, mut inbound: mpsc::Receiver<Frame>) {
     while let Some(frame) = inbound.recv().await {
-        on_message(&session, frame).await;
+        Box::pin(on_message(session, frame)).await;
     }
 }
 

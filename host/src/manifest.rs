@@ -69,6 +69,9 @@ pub struct Settings {
     pub message_rate: u64,
     /// Frames waiting for a client that does not read; beyond, it is closed with 1008.
     pub outbound_queue: u64,
+    /// When set, a handshake whose `Origin` is not listed is refused with 403 (browsers send
+    /// `Origin`; a client without one is not a browser and is let through).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -86,6 +89,7 @@ impl Default for Settings {
             connect_rate: 500,
             message_rate: 500,
             outbound_queue: 1024,
+            allowed_origins: None,
         }
     }
 }
@@ -256,9 +260,17 @@ const SETTINGS: &[&str] = &[
     "connect-rate",
     "message-rate",
     "outbound-queue",
+    "allowed-origins",
 ];
 
 fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
+    if let ["allowed-origins", origins @ ..] = words {
+        if origins.is_empty() {
+            return Err("allowed-origins lists one or more origins, e.g. 'allowed-origins https://example.com'".into());
+        }
+        s.allowed_origins = Some(origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect());
+        return Ok(());
+    }
     let [key, value] = words[..] else {
         return Err(format!("a @wsh setting is 'key value', found '{}'", words.join(" ")));
     };
@@ -345,6 +357,13 @@ mod tests {
         let m = ok("@app\nx\n@ws\n@wsh\nroute-selection $request.body.type\nhandler-timeout-ms 500\n");
         assert_eq!(m.settings.route_selection, "$request.body.type");
         assert_eq!(m.settings.handler_timeout_ms, 500);
+    }
+
+    #[test]
+    fn allowed_origins_take_a_list() {
+        let m = ok("@app\nx\n@wsh\nallowed-origins https://a.example http://localhost:3333/\n");
+        assert_eq!(m.settings.allowed_origins, Some(vec!["https://a.example".into(), "http://localhost:3333".into()]));
+        assert!(error("@app\nx\n@wsh\nallowed-origins\n").contains("one or more origins"));
     }
 
     #[test]

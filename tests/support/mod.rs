@@ -131,6 +131,13 @@ impl Server {
         Server { child, addr, log }
     }
 
+    /// The server's resident memory, from /proc.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
     pub fn url(&self) -> String {
         format!("ws://{}", self.addr)
     }
