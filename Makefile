@@ -7,7 +7,7 @@ CARGO ?= cargo
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
 # not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
-setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py
+setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py tests/.venv/.installed
 	rustup target add wasm32-wasip2
 
 sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.json
@@ -16,6 +16,12 @@ sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.
 sdk/python/.venv/bin/componentize-py: sdk/python/requirements.txt
 	python3 -m venv sdk/python/.venv
 	sdk/python/.venv/bin/pip install -q -r sdk/python/requirements.txt
+	touch $@
+
+# The tests' AWS SDK client (boto3), for the @connections API.
+tests/.venv/.installed: tests/requirements.txt
+	python3 -m venv tests/.venv
+	tests/.venv/bin/pip install -q -r tests/requirements.txt
 	touch $@
 
 echo: setup

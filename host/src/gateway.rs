@@ -13,7 +13,6 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio_util::task::TaskTracker;
 
-use crate::connection;
 use crate::events::{ConnectRequest, ConnectionContext};
 use crate::ids::{new_id, now_ms};
 use crate::limits::TokenBucket;
@@ -22,6 +21,7 @@ use crate::registry::{Connection, Identity, Registry};
 use crate::routing::{CONNECT, Selector};
 use crate::runtime::{Handler, Runtime};
 use crate::stats::Stats;
+use crate::{connection, connections_api};
 
 /// The routes in force. Replaced whole (hot reload); an event uses the table it started with.
 #[derive(Clone)]
@@ -105,6 +105,9 @@ pub async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
+    if let Some(id) = connections_api::connection_id(req.uri().path()) {
+        return connections_api::handle(&gw, peer, id, req).await;
+    }
     let upgrade = req.headers().get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
     if !upgrade {
         if req.uri().path() == "/_wsh/stats" {

@@ -5,6 +5,7 @@ mod bench;
 mod builder;
 mod cache;
 mod connection;
+mod connections_api;
 mod events;
 mod gateway;
 mod guest_log;

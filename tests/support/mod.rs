@@ -273,3 +273,22 @@ pub async fn connection_id(socket: &mut Socket) -> String {
     let reply = recv_json(socket).await;
     reply["info"]["connectionId"].as_str().expect("whoami reply has info.connectionId").to_string()
 }
+
+/// A plain HTTP/1.1 request to the server: (status, headers in lower case, body).
+pub async fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String, String) {
+    let (addr, method, path, body) = (addr.to_string(), method.to_string(), path.to_string(), body.to_vec());
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+        stream.write_all(&body).unwrap();
+        let mut out = Vec::new();
+        stream.read_to_end(&mut out).unwrap();
+        let out = String::from_utf8_lossy(&out).to_string();
+        let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        (status, head.to_lowercase(), body.to_string())
+    })
+    .await
+    .unwrap()
+}

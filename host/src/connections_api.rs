@@ -1,0 +1,133 @@
+//! API Gateway's `@connections` management API on wsh's own port, so that anything outside a
+//! handler (a script, a queue worker, the AWS SDK's `ApiGatewayManagementApi` client pointed at
+//! wsh) can push to a connection:
+//!
+//! - `POST /@connections/{id}`: send the request body (a text frame when it is UTF-8);
+//! - `GET /@connections/{id}`: `{connectedAt, lastActiveAt, identity: {sourceIp, userAgent}}`;
+//! - `DELETE /@connections/{id}`: close it (204; its `$disconnect` runs).
+//!
+//! A stage prefix (`/local/@connections/{id}`, as the AWS endpoint has) is accepted. Unknown or
+//! closed ids get 410 with the `GoneException` error type the AWS SDKs turn into their
+//! exception. Only clients on loopback may use it.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::gateway::Gateway;
+use crate::registry::{CloseReason, Frame, SendError};
+
+/// The connection id of an `@connections` path, if this is one.
+pub fn connection_id(path: &str) -> Option<String> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    let first = segments.next()?;
+    let at = if first == "@connections" {
+        segments.next()
+    } else {
+        segments.next().filter(|s| *s == "@connections").and(segments.next())
+    }?;
+    if at.is_empty() || segments.next().is_some() {
+        return None;
+    }
+    Some(percent_decode(at))
+}
+
+fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+pub async fn handle(gw: &Gateway, peer: SocketAddr, id: String, req: Request) -> Response {
+    if !peer.ip().is_loopback() {
+        tracing::warn!("refusing @connections {} from {peer}: only loopback clients may use it", req.method());
+        return error(
+            StatusCode::FORBIDDEN,
+            "ForbiddenException",
+            "the @connections API is only open to loopback clients",
+        );
+    }
+    let method = req.method().clone();
+    match method {
+        Method::POST => {
+            let body: Bytes = match axum::body::to_bytes(req.into_body(), gw.config.max_message).await {
+                Ok(b) => b,
+                Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException", "payload too large"),
+            };
+            let frame = match String::from_utf8(body.to_vec()) {
+                Ok(text) => Frame::Text(text),
+                Err(e) => Frame::Binary(e.into_bytes()),
+            };
+            match gw.registry.send(&id, frame) {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(e) => send_error(e),
+            }
+        }
+        Method::GET => match gw.registry.info(&id) {
+            Ok(info) => axum::Json(serde_json::json!({
+                "connectedAt": iso(info.connected_at),
+                "lastActiveAt": iso(info.last_active_at),
+                "identity": { "sourceIp": info.identity.source_ip, "userAgent": info.identity.user_agent },
+            }))
+            .into_response(),
+            Err(e) => send_error(e),
+        },
+        Method::DELETE => match gw.registry.close(&id, CloseReason::new(1000, "closed by @connections DELETE")) {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => send_error(e),
+        },
+        _ => error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowedException", "use POST, GET or DELETE"),
+    }
+}
+
+fn send_error(e: SendError) -> Response {
+    match e {
+        SendError::Gone => error(StatusCode::GONE, "GoneException", "the connection is gone"),
+        SendError::PayloadTooLarge => {
+            error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException", "payload too large")
+        }
+        SendError::SlowConsumer => {
+            error(StatusCode::TOO_MANY_REQUESTS, "LimitExceededException", "the connection is not reading")
+        }
+    }
+}
+
+/// API Gateway's error shape: the type in `x-amzn-ErrorType`, a JSON body with a message.
+fn error(status: StatusCode, kind: &'static str, message: &str) -> Response {
+    let mut response = (status, axum::Json(serde_json::json!({ "message": message }))).into_response();
+    response.headers_mut().insert("x-amzn-errortype", header::HeaderValue::from_static(kind));
+    response
+}
+
+/// Milliseconds since the epoch as ISO 8601, the way the AWS API returns timestamps.
+fn iso(ms: u64) -> String {
+    let t = time::OffsetDateTime::UNIX_EPOCH + time::Duration::milliseconds(ms as i64);
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    t.format(&format).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(connection_id("/@connections/abc").as_deref(), Some("abc"));
+        assert_eq!(connection_id("/local/@connections/abc").as_deref(), Some("abc"));
+        assert_eq!(connection_id("/@connections/L0SM9cOFvHcCIhw%3D").as_deref(), Some("L0SM9cOFvHcCIhw="));
+        assert_eq!(connection_id("/@connections/"), None);
+        assert_eq!(connection_id("/@connections/a/b"), None);
+        assert_eq!(connection_id("/other/abc"), None);
+        assert_eq!(connection_id("/"), None);
+    }
+
+    #[test]
+    fn timestamps_are_iso() {
+        assert_eq!(iso(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+}
