@@ -58,7 +58,8 @@ except c.exceptions.GoneException:
     print("GoneException")
 "#;
     let endpoint = format!("http://{}/local", server.addr);
-    let out = tokio::process::Command::new(python).arg("-c").arg(script).arg(&endpoint).arg(&id).output().await.unwrap();
+    let out =
+        tokio::process::Command::new(python).arg("-c").arg(script).arg(&endpoint).arg(&id).output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(recv_json(&mut ws).await, json!({"from": "boto3"}));

@@ -71,20 +71,9 @@ async fn build_language(source: &Source, entry: &Path) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&builds).with_context(|| format!("creating {}", builds.display()))?;
     let _turn = LANGUAGE_BUILDS.acquire().await?;
-    let output = tokio::process::Command::new(&program)
-        .arg(&script)
-        .arg("--wit")
-        .arg(&wit)
-        .arg("--out")
-        .arg(&out)
-        .arg(entry)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .with_context(|| format!("cannot run {}", program.display()))?;
+    let mut command = tokio::process::Command::new(&program);
+    command.arg(&script).arg("--wit").arg(&wit).arg("--out").arg(&out).arg(entry);
+    let output = run(command).await.with_context(|| format!("cannot run {}", program.display()))?;
     if !output.status.success() {
         bail!("the build failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
     }
@@ -131,7 +120,8 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 async fn build_rust(dir: &Path) -> Result<PathBuf> {
     let manifest = dir.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = tokio::process::Command::new(&cargo)
+    let mut command = tokio::process::Command::new(&cargo);
+    command
         .args([
             "build",
             "--release",
@@ -141,14 +131,9 @@ async fn build_rust(dir: &Path) -> Result<PathBuf> {
             "json-render-diagnostics",
             "--manifest-path",
         ])
-        .arg(&manifest)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .with_context(|| format!("cannot run {} (is Rust installed?)", cargo.to_string_lossy()))?;
+        .arg(&manifest);
+    let output =
+        run(command).await.with_context(|| format!("cannot run {} (is Rust installed?)", cargo.to_string_lossy()))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         if stderr.contains("can't find crate for `core`") || stderr.contains("target may not be installed") {
@@ -160,6 +145,12 @@ async fn build_rust(dir: &Path) -> Result<PathBuf> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     artifact(&stdout, &manifest)
         .with_context(|| format!("cargo built no component for {}: is its crate-type \"cdylib\"?", manifest.display()))
+}
+
+/// Runs a build tool to completion, capturing its output; killed if wsh stops waiting (a
+/// reload superseded, or shutdown).
+async fn run(mut command: tokio::process::Command) -> std::io::Result<std::process::Output> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true).output().await
 }
 
 /// The `.wasm` that cargo reports for the package at `manifest` in its JSON messages.

@@ -46,7 +46,10 @@ pub mod __private {
 
     use crate::bindings::wsh::handler::types as wit;
 
-    pub fn run<R: crate::IntoResult>(event: wit::Event, f: impl FnOnce(crate::Event) -> R) -> Result<wit::Response, String> {
+    pub fn run<R: crate::IntoResult>(
+        event: wit::Event,
+        f: impl FnOnce(crate::Event) -> R,
+    ) -> Result<wit::Response, String> {
         f(crate::Event::from(event)).into_result().map(Into::into)
     }
 }

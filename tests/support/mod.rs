@@ -280,7 +280,12 @@ pub async fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, St
     tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-        write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
         stream.write_all(&body).unwrap();
         let mut out = Vec::new();
         stream.read_to_end(&mut out).unwrap();
