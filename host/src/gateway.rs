@@ -21,7 +21,7 @@ use crate::registry::{Connection, Identity, Registry};
 use crate::routing::{CONNECT, Selector};
 use crate::runtime::{Handler, Runtime};
 use crate::stats::Stats;
-use crate::{connection, connections_api};
+use crate::{connection, connections_api, static_files};
 
 /// The routes in force. Replaced whole (hot reload); an event uses the table it started with.
 #[derive(Clone)]
@@ -92,6 +92,8 @@ pub struct Gateway {
     /// New connections per second, across all clients.
     pub connect_bucket: Mutex<TokenBucket>,
     pub stats: Stats,
+    /// The `@static` folder, served at `/_static/`.
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 /// tungstenite's default read buffer is 128 KiB per connection. It is only the smallest read:
@@ -107,6 +109,9 @@ pub async fn handle(
 ) -> Response {
     if let Some(id) = connections_api::connection_id(req.uri().path()) {
         return connections_api::handle(&gw, peer, id, req).await;
+    }
+    if let (Some(root), Some(rel)) = (&gw.static_dir, req.uri().path().strip_prefix(static_files::PREFIX)) {
+        return static_files::serve(root, rel, req.method(), req.headers()).await;
     }
     let upgrade = req.headers().get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
     if !upgrade {

@@ -18,6 +18,7 @@ mod reload;
 mod routing;
 mod runtime;
 mod serve;
+mod static_files;
 mod stats;
 
 use std::path::PathBuf;

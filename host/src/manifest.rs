@@ -21,6 +21,8 @@ pub struct Manifest {
     /// `None` when there is no `@ws` section: the app serves no WebSocket routes.
     pub ws: Option<WsSection>,
     pub http: Vec<HttpRoute>,
+    /// The folder `@static` serves at `/_static/` (`public` unless `folder` says otherwise);
+    /// `None` without `@static`.
     pub static_dir: Option<String>,
     pub settings: Settings,
     /// Things that are not errors but that the user should see (unknown pragmas, ...).
@@ -163,7 +165,11 @@ pub fn parse(text: &str, file: &Path) -> Result<Manifest, ParseError> {
                     Section::Ws
                 }
                 "http" => Section::Http,
-                "static" => Section::Static,
+                "static" => {
+                    // Architect's default folder; `folder <dir>` overrides it.
+                    m.static_dir.get_or_insert_with(|| "public".to_string());
+                    Section::Static
+                }
                 "wsh" => Section::Wsh,
                 other => {
                     m.warnings.push(format!("{}:{line_no}: ignoring unknown pragma @{other}", file.display()));
@@ -339,6 +345,12 @@ mod tests {
         assert_eq!(m.http, vec![HttpRoute { method: "get".into(), path: "/".into(), line: 8 }]);
         assert_eq!(m.static_dir.as_deref(), Some("public"));
         assert!(m.warnings.is_empty());
+    }
+
+    #[test]
+    fn static_defaults_to_public() {
+        assert_eq!(ok("@app\nx\n@static\n").static_dir.as_deref(), Some("public"));
+        assert_eq!(ok("@app\nx\n").static_dir, None);
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         connections: TaskTracker::new(),
         connect_bucket: Mutex::new(TokenBucket::new(loaded.manifest.settings.connect_rate, Instant::now())),
         stats: Stats::default(),
+        static_dir: loaded.manifest.static_dir.as_ref().map(|d| app::root_of(&loaded.manifest_path).join(d)),
     });
 
     // Kept alive for as long as we serve: dropping it stops the watching.

@@ -274,15 +274,27 @@ pub async fn connection_id(socket: &mut Socket) -> String {
     reply["info"]["connectionId"].as_str().expect("whoami reply has info.connectionId").to_string()
 }
 
-/// A plain HTTP/1.1 request to the server: (status, headers in lower case, body).
+/// A plain HTTP/1.1 request to the server: (status, response head, body).
 pub async fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String, String) {
+    http_with(addr, method, path, &[], body).await
+}
+
+/// `http` with request headers. The path is sent as given, not normalised.
+pub async fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, String) {
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let (addr, method, path, body) = (addr.to_string(), method.to_string(), path.to_string(), body.to_vec());
     tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n",
             body.len()
         )
         .unwrap();
@@ -292,8 +304,13 @@ pub async fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, St
         let out = String::from_utf8_lossy(&out).to_string();
         let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
         let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-        (status, head.to_lowercase(), body.to_string())
+        (status, head.to_string(), body.to_string())
     })
     .await
     .unwrap()
+}
+
+/// A header's value from a response head, by case-insensitive name.
+pub fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
 }
