@@ -25,19 +25,9 @@ fn limited_app(name: &str, settings: &str) -> std::path::PathBuf {
 }
 
 async fn stats(server: &Server) -> serde_json::Value {
-    let url = format!("http://{}/_wsh/stats", server.addr);
-    let body = tokio::task::spawn_blocking(move || {
-        let mut stream =
-            std::net::TcpStream::connect(url.trim_start_matches("http://").split('/').next().unwrap()).unwrap();
-        use std::io::{Read, Write};
-        write!(stream, "GET /_wsh/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-        let mut out = String::new();
-        stream.read_to_string(&mut out).unwrap();
-        out
-    })
-    .await
-    .unwrap();
-    serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+    let (status, _, body) = http(&server.addr, "GET", "/_wsh/stats", b"").await;
+    assert_eq!(status, 200);
+    serde_json::from_str(&body).unwrap()
 }
 
 async fn expect_disconnect(server: &Server, id: &str, code: u16) {
