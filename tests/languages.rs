@@ -135,3 +135,33 @@ async fn a_throwing_handler(app: PathBuf) {
     send_json(&mut ws, json!({"action": "ping", "n": 1})).await;
     assert_eq!(recv_json(&mut ws).await, json!({"pong": 1}));
 }
+
+/// A JavaScript syntax error and a Python import error: each named with its file, line and
+/// route at startup, while the app's other routes serve.
+#[tokio::test]
+async fn build_errors_name_file_line_and_route_and_others_serve() {
+    let dir = scratch("build-errors");
+    std::fs::write(dir.join("app.arc"), "@app\nbroken\n@ws\nbadjs\nbadpy\n").unwrap();
+    for route in ["default", "badjs", "badpy"] {
+        std::fs::create_dir_all(dir.join("src/ws").join(route)).unwrap();
+    }
+    std::fs::copy(built_component("echo", "$default"), dir.join("src/ws/default/echo.wasm")).unwrap();
+    std::fs::write(dir.join("src/ws/badjs/index.mjs"), "export function handler(event) {\n  let x = ;\n}\n").unwrap();
+    std::fs::write(
+        dir.join("src/ws/badpy/app.py"),
+        "import json\nimport no_such_module\n\ndef handler(event, context):\n    pass\n",
+    )
+    .unwrap();
+    let server = Server::start(&dir.join("app.arc"));
+    let log = server.log();
+    assert!(log.contains("route badjs: building") && log.contains("index.mjs:2:"), "{log}");
+    assert!(
+        log.contains("route badpy: building") && log.contains("app.py\", line 2") && log.contains("no_such_module"),
+        "{log}"
+    );
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"action": "badjs"})).await;
+    assert_eq!(recv_json(&mut ws).await["message"], "Internal server error");
+    send_json(&mut ws, json!({"text": "still here"})).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing still here"));
+}

@@ -84,7 +84,7 @@ async fn bench_route(
     opts: &BenchOptions,
 ) -> Result<String> {
     let started = Instant::now();
-    let component = builder::build(&route.key, source).await?;
+    let component = builder::build(source).await?;
     let build = started.elapsed();
     let bytes = std::fs::read(&component)?;
     let size = bytes.len();

@@ -23,8 +23,9 @@ use crate::app::Source;
 static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
 
 /// Builds `source` if it needs building; returns the component to load.
-pub async fn build(route: &str, source: &Source) -> Result<PathBuf> {
-    let what = |path: &Path| format!("route {route}: building {} ({})", path.display(), source.kind());
+pub async fn build(source: &Source) -> Result<PathBuf> {
+    // The callers name the route.
+    let what = |path: &Path| format!("building {} ({})", path.display(), source.kind());
     match source {
         Source::Component(path) => Ok(path.clone()),
         Source::Rust(dir) => build_rust(dir).await.with_context(|| what(dir)),

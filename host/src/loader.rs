@@ -18,8 +18,8 @@ pub async fn load_route(runtime: &Runtime, route: &WsRoute) -> Option<Result<Han
     let source = route.source.as_ref()?;
     Some(
         async {
-            let component = builder::build(&route.key, source).await?;
-            runtime.load(&route.key, &component).await.with_context(|| format!("route {}", route.key))
+            let component = builder::build(source).await?;
+            runtime.load(&route.key, &component).await
         }
         .await,
     )

@@ -134,7 +134,7 @@ impl Reloader {
             });
             return tracing::info!("reload {key}: handler removed ({what})");
         };
-        let component = match builder::build(key, &source).await {
+        let component = match builder::build(&source).await {
             Ok(c) => c,
             Err(e) => {
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
