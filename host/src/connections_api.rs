@@ -32,14 +32,8 @@ pub fn connection_id(path: &str) -> Option<String> {
     if at.is_empty() || segments.next().is_some() {
         return None;
     }
-    Some(percent_decode(at))
-}
-
-fn percent_decode(s: &str) -> String {
-    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    // Ids are URL-safe, but an SDK may still encode them.
+    Some(percent_encoding::percent_decode_str(at).decode_utf8_lossy().into_owned())
 }
 
 pub async fn handle(gw: &Gateway, peer: SocketAddr, id: String, req: Request) -> Response {

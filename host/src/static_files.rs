@@ -65,6 +65,8 @@ fn resolve(root: &Path, rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// Strict, unlike `percent_encoding`, which passes a malformed escape (`%zz`) through: a path
+/// that is not cleanly encoded is refused rather than guessed at.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
