@@ -1,29 +1,9 @@
 //! `wsh`: serve an Architect app's WebSocket routes, each handler a WebAssembly component.
 
-mod app;
-mod bench;
-mod builder;
-mod cache;
-mod connection;
-mod connections_api;
-mod events;
-mod gateway;
-mod guest_log;
-mod ids;
-mod limits;
-mod loader;
-mod manifest;
-mod registry;
-mod reload;
-mod routing;
-mod runtime;
-mod serve;
-mod static_files;
-mod stats;
-
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use wsh::{bench, serve};
 
 #[derive(Parser)]
 #[command(

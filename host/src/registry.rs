@@ -24,6 +24,10 @@ impl Frame {
             Frame::Binary(b) => b.len(),
         }
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// What the socket's writer receives, in order.
@@ -187,6 +191,10 @@ impl Registry {
 
     pub fn len(&self) -> usize {
         self.connections.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn all(&self) -> Vec<Arc<Connection>> {
