@@ -218,3 +218,70 @@ async fn bench_10k_idle_connections() {
         s["closed_idle"].as_u64().unwrap() + s["closed_lifetime"].as_u64().unwrap(),
     );
 }
+
+/// Reads from a raw connection until the server closes it; returns what it sent.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(REPLY_TIMEOUT, stream.read_to_end(&mut out)).await.expect("server never closed");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn slow_and_silent_handshakes_are_cut_off_while_others_connect() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(&limited_app("slowloris", "handshake-timeout-s 1"));
+    let mut silent = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+    // One header byte every 100 ms: the head would take a minute to arrive; the server must
+    // hang up long before, on the head deadline, while serving everyone else.
+    let trickle = async {
+        for _ in 0..600 {
+            if slow.write_all(b"X").await.is_err() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    let others = async {
+        let mut ws = server.connect().await;
+        send_json(&mut ws, json!({"action": "ping"})).await;
+        recv_text(&mut ws).await
+    };
+    let (cut_off, reply) = tokio::join!(trickle, others);
+    assert!(cut_off, "a head sent one byte at a time was never cut off");
+    assert!(reply.contains("pong"), "{reply}");
+    assert_eq!(read_until_closed(&mut silent).await, "", "a silent connection is closed without a response");
+    assert!(server.log().contains("request head not sent in time"), "{}", server.log());
+}
+
+#[tokio::test]
+async fn oversized_and_header_flooded_handshakes_get_431() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(&limited_app("big-head", "max-header-kb 4"));
+    let mut big = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let cookie = "a".repeat(5000);
+    let head =
+        format!("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: {cookie}\r\n\r\n");
+    big.write_all(head.as_bytes()).await.unwrap();
+    let reply = read_until_closed(&mut big).await;
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+
+    let mut many = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let headers: String = (0..150).map(|i| format!("X-{i}: {i}\r\n")).collect();
+    many.write_all(format!("GET / HTTP/1.1\r\nHost: x\r\n{headers}\r\n").as_bytes()).await.unwrap();
+    let reply = read_until_closed(&mut many).await;
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+
+    let mut garbage = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    garbage.write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n").await.unwrap();
+    let reply = read_until_closed(&mut garbage).await;
+    assert!(reply.is_empty() || reply.starts_with("HTTP/1.1 400"), "{reply}");
+
+    // The server is unharmed.
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"action": "ping"})).await;
+    assert!(recv_text(&mut ws).await.contains("pong"));
+}

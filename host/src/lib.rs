@@ -19,5 +19,6 @@ pub mod reload;
 pub mod routing;
 pub mod runtime;
 pub mod serve;
+pub mod server;
 pub mod static_files;
 pub mod stats;

@@ -74,6 +74,11 @@ pub struct Settings {
     /// When set, a handshake whose `Origin` is not listed is refused with 403 (browsers send
     /// `Origin`; a client without one is not a browser and is let through).
     pub allowed_origins: Option<Vec<String>>,
+    /// Time a client has to send a whole HTTP request head (the WebSocket handshake included),
+    /// and the longest a kept-alive HTTP connection may idle.
+    pub handshake_timeout_s: u64,
+    /// Request line plus headers (API Gateway: 10 KB); above it, 431.
+    pub max_header_kb: u64,
 }
 
 impl Default for Settings {
@@ -92,6 +97,8 @@ impl Default for Settings {
             message_rate: 500,
             outbound_queue: 1024,
             allowed_origins: None,
+            handshake_timeout_s: 10,
+            max_header_kb: 10,
         }
     }
 }
@@ -267,6 +274,8 @@ const SETTINGS: &[&str] = &[
     "message-rate",
     "outbound-queue",
     "allowed-origins",
+    "handshake-timeout-s",
+    "max-header-kb",
 ];
 
 fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
@@ -303,6 +312,8 @@ fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
         "connect-rate" => s.connect_rate = number(key)?,
         "message-rate" => s.message_rate = number(key)?,
         "outbound-queue" => s.outbound_queue = number(key)?,
+        "handshake-timeout-s" => s.handshake_timeout_s = number(key)?,
+        "max-header-kb" => s.max_header_kb = number(key)?,
         other => return Err(format!("unknown @wsh setting '{other}' (known: {})", SETTINGS.join(", "))),
     }
     Ok(())

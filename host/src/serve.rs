@@ -1,7 +1,6 @@
 //! `wsh serve` and `wsh build`: from a manifest to handlers loaded and a port listening.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,7 +18,7 @@ use crate::registry::{CloseReason, Registry};
 use crate::routing::Selector;
 use crate::runtime::{Limits, Runtime};
 use crate::stats::Stats;
-use crate::{gateway, loader, reload};
+use crate::{gateway, loader, reload, server};
 
 pub struct ServeOptions {
     pub manifest: Option<PathBuf>,
@@ -28,6 +27,13 @@ pub struct ServeOptions {
     /// Reload handlers and the manifest when they change.
     pub watch: bool,
 }
+
+/// Headers in one request: hyper's default, and far more than any WebSocket client sends.
+const MAX_HEADERS: usize = 100;
+
+/// HTTP connections that have not completed (or upgraded) yet. Each costs a few KiB until its
+/// head deadline; beyond this many, new ones wait in the listen backlog.
+const MAX_PENDING_HTTP: usize = 1024;
 
 /// How long shutdown waits for connections to close and their disconnect handlers to run.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +70,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     let registry = Arc::new(Registry::default());
     let loaded = load(opts.manifest, registry.clone()).await?;
     print_routes(&loaded);
+    let loaded_settings = loaded.manifest.settings.clone();
     let app_name = loaded.manifest.app.clone().unwrap_or_else(|| "wsh".into());
     let (manifest_path, routes) = (loaded.manifest_path.clone(), loaded.routes.clone());
     let gw = Arc::new(Gateway {
@@ -90,10 +97,14 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     // Tests and scripts read this line to learn the port.
     println!("wsh: listening on ws://{addr} (http://{addr})");
     let router = axum::Router::new().fallback(gateway::handle).with_state(gw.clone());
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    let settings = &loaded_settings;
+    let limits = server::HttpLimits {
+        head_timeout: Duration::from_secs(settings.handshake_timeout_s),
+        max_head_bytes: (settings.max_header_kb as usize) << 10,
+        max_headers: MAX_HEADERS,
+        max_pending: MAX_PENDING_HTTP,
+    };
+    server::run(listener, router, limits, shutdown_signal()).await;
 
     // Close every socket with 1001 and let each connection run its disconnect handler.
     tracing::info!("shutting down: closing {} connection(s)", gw.registry.len());
