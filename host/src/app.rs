@@ -1,7 +1,8 @@
 //! Where each route's handler lives, resolved from the manifest and the app's directories.
 //!
 //! Architect's layout: the handler of `@ws` route `R` is `src/ws/R/` (`connect`, `disconnect`,
-//! `default`, or a custom key). A route directory holds the sources of a component (a Rust crate
+//! `default`, or a custom key); the handler of `@http` route `get /things/:id` is
+//! `src/http/get-things-000id/`. A route directory holds the sources of a component (a Rust crate
 //! with `Cargo.toml`, a JavaScript `index.mjs`, a Python `app.py`) or a ready one (`*.wasm`).
 
 use std::path::{Path, PathBuf};
@@ -9,7 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use crate::manifest::Manifest;
-use crate::routing::{CONNECT, DEFAULT, DISCONNECT};
+use crate::routing::{AUTHORIZER, CONNECT, DEFAULT, DISCONNECT};
+use crate::runtime::World;
 
 /// What a route directory contains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,22 +42,34 @@ type Entry = (&'static str, fn(PathBuf) -> Source);
 const ENTRIES: &[Entry] =
     &[("index.mjs", Source::Js), ("index.js", Source::Js), ("app.py", Source::Python), ("handler.py", Source::Python)];
 
-/// One `@ws` route and its handler, if it has one.
+/// One route and its handler, if it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WsRoute {
-    /// `$connect`, `$disconnect`, `$default` or a custom key.
+pub struct Route {
+    /// `$connect`, `$disconnect`, `$default`, a custom key, `$authorizer`, or an HTTP route
+    /// key such as `GET /things/:id`.
     pub key: String,
+    pub world: World,
+    /// The handler's directory, relative to the app's root.
+    pub rel: PathBuf,
     pub dir: PathBuf,
     pub source: Option<Source>,
 }
 
-impl WsRoute {
+impl Route {
+    fn new(key: String, world: World, rel: PathBuf, root: &Path) -> Result<Route> {
+        let dir = root.join(&rel);
+        let source = detect(&dir)?;
+        Ok(Route { key, world, rel, dir, source })
+    }
+
     /// What a missing handler means for this route, in API Gateway's terms.
     pub fn missing_meaning(&self) -> &'static str {
-        match self.key.as_str() {
-            CONNECT => "connections are accepted",
-            DISCONNECT => "nothing runs when a connection closes",
-            DEFAULT => "unmatched messages get a Forbidden error frame",
+        match (self.world, self.key.as_str()) {
+            (World::Http, _) => "its requests get a 500",
+            (_, CONNECT) => "connections are accepted",
+            (_, DISCONNECT) => "nothing runs when a connection closes",
+            (_, DEFAULT) => "unmatched messages get a Forbidden error frame",
+            (_, AUTHORIZER) => "every connection is refused with a 500 (an authorizer fails closed)",
             _ => "its messages go to $default",
         }
     }
@@ -74,17 +88,41 @@ pub fn route_dir_name(key: &str) -> &str {
     key.trim_start_matches('$')
 }
 
-/// The `@ws` routes of `manifest`, built-in routes first, with their handlers located under
-/// `root` (the manifest's directory).
-pub fn ws_routes(manifest: &Manifest, root: &Path) -> Result<Vec<WsRoute>> {
-    let Some(ws) = &manifest.ws else { return Ok(Vec::new()) };
-    let keys = [CONNECT, DISCONNECT, DEFAULT].into_iter().map(str::to_string).chain(ws.custom_routes.iter().cloned());
-    keys.map(|key| {
-        let dir = root.join("src").join("ws").join(route_dir_name(&key));
-        let source = detect(&dir)?;
-        Ok(WsRoute { key, dir, source })
-    })
-    .collect()
+/// Every route of `manifest` with its handler located under `root` (the manifest's directory):
+/// the `@ws` routes, built-in ones first, then the authorizer, then the `@http` routes.
+pub fn routes(manifest: &Manifest, root: &Path) -> Result<Vec<Route>> {
+    let mut routes = Vec::new();
+    if let Some(ws) = &manifest.ws {
+        let keys =
+            [CONNECT, DISCONNECT, DEFAULT].into_iter().map(str::to_string).chain(ws.custom_routes.iter().cloned());
+        for key in keys {
+            let rel = Path::new("src/ws").join(route_dir_name(&key));
+            routes.push(Route::new(key, World::Ws, rel, root)?);
+        }
+    }
+    if let Some(auth) = &manifest.settings.authorizer {
+        routes.push(Route::new(AUTHORIZER.into(), World::Ws, Path::new("src/ws").join(&auth.name), root)?);
+    }
+    for r in &manifest.http {
+        let rel = Path::new("src/http").join(http_dir_name(&r.method, &r.path));
+        routes.push(Route::new(http_route_key(&r.method, &r.path), World::Http, rel, root)?);
+    }
+    Ok(routes)
+}
+
+/// `GET /things/:id`: how API Gateway names an HTTP route, and how wsh keys it.
+pub fn http_route_key(method: &str, path: &str) -> String {
+    format!("{} {path}", method.to_ascii_uppercase())
+}
+
+/// Architect's directory name for an HTTP route: `get /` is `get-index`, `get /things/:id` is
+/// `get-things-000id`, `any /*` is `any-catchall`.
+pub fn http_dir_name(method: &str, path: &str) -> String {
+    if path == "/" {
+        return format!("{method}-index");
+    }
+    let name = path.replace(['-', '.'], "_").replace('/', "-").replace(':', "000").replace('*', "catchall");
+    format!("{method}{name}")
 }
 
 /// What kind of handler `dir` holds; `None` when the directory is absent or empty of one.
@@ -133,7 +171,7 @@ mod tests {
         std::fs::create_dir_all(root.join("src/ws/py")).unwrap();
         std::fs::write(root.join("src/ws/py/app.py"), b"").unwrap();
         let m = crate::manifest::parse("@app\nx\n@ws\njoin\njs\npy\nleave\n", Path::new("app.arc")).unwrap();
-        let routes = ws_routes(&m, &root).unwrap();
+        let routes = routes(&m, &root).unwrap();
         let got: Vec<(&str, Option<&str>)> =
             routes.iter().map(|r| (r.key.as_str(), r.source.as_ref().map(Source::kind))).collect();
         assert_eq!(
@@ -149,7 +187,17 @@ mod tests {
             ]
         );
         std::fs::write(root.join("src/ws/default/other.wasm"), b"").unwrap();
-        assert!(ws_routes(&m, &root).unwrap_err().to_string().contains("several .wasm files"));
+        assert!(super::routes(&m, &root).unwrap_err().to_string().contains("several .wasm files"));
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn http_directories_follow_architect() {
+        assert_eq!(http_dir_name("get", "/"), "get-index");
+        assert_eq!(http_dir_name("get", "/things/:id"), "get-things-000id");
+        assert_eq!(http_dir_name("post", "/notify"), "post-notify");
+        assert_eq!(http_dir_name("any", "/*"), "any-catchall");
+        assert_eq!(http_dir_name("get", "/a-b/c.txt"), "get-a_b-c_txt");
+        assert_eq!(http_route_key("any", "/*"), "ANY /*");
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::app::WsRoute;
+use crate::app::Route;
 use crate::cache::CompileCache;
 use crate::events::{ConnectRequest, ConnectionContext};
 use crate::ids::{new_id, now_ms};
@@ -31,7 +31,7 @@ pub struct BenchOptions {
 pub async fn bench(opts: BenchOptions) -> Result<()> {
     let path = crate::serve::locate(opts.manifest.clone())?;
     let manifest = manifest::load(&path)?;
-    let routes = app::ws_routes(&manifest, &app::root_of(&path))?;
+    let routes = app::routes(&manifest, &app::root_of(&path))?;
     let registry = Arc::new(Registry::default());
     let limits = Limits {
         timeout: Duration::from_millis(manifest.settings.handler_timeout_ms),
@@ -78,13 +78,13 @@ pub async fn bench(opts: BenchOptions) -> Result<()> {
 
 async fn bench_route(
     runtime: &Runtime,
-    route: &WsRoute,
+    route: &Route,
     source: &app::Source,
     ctx: &ConnectionContext,
     opts: &BenchOptions,
 ) -> Result<String> {
     let started = Instant::now();
-    let component = builder::build(source).await?;
+    let component = builder::build(source, route.world).await?;
     let build = started.elapsed();
     let bytes = std::fs::read(&component)?;
     let size = bytes.len();
@@ -95,7 +95,7 @@ async fn bench_route(
     })
     .await?
     .map_err(anyhow::Error::from)?;
-    let handler = Arc::new(runtime.load(&route.key, &component).await?);
+    let handler = Arc::new(runtime.load(&route.key, &component, route.world).await?);
     let event = sample_event(&route.key, ctx);
 
     for _ in 0..20 {

@@ -18,18 +18,21 @@ use anyhow::{Context, Result, bail};
 use tokio::sync::Semaphore;
 
 use crate::app::Source;
+use crate::runtime::World;
 
 /// A JS or Python build takes a core and up to ~400 MiB: two at a time.
 static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
 
 /// Builds `source` if it needs building; returns the component to load.
-pub async fn build(source: &Source) -> Result<PathBuf> {
+pub async fn build(source: &Source, world: World) -> Result<PathBuf> {
     // The callers name the route.
     let what = |path: &Path| format!("building {} ({})", path.display(), source.kind());
     match source {
         Source::Component(path) => Ok(path.clone()),
         Source::Rust(dir) => build_rust(dir).await.with_context(|| what(dir)),
-        Source::Js(entry) | Source::Python(entry) => build_language(source, entry).await.with_context(|| what(entry)),
+        Source::Js(entry) | Source::Python(entry) => {
+            build_language(source, entry, world).await.with_context(|| what(entry))
+        }
     }
 }
 
@@ -40,7 +43,7 @@ fn sdk_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("sdk"))
 }
 
-async fn build_language(source: &Source, entry: &Path) -> Result<PathBuf> {
+async fn build_language(source: &Source, entry: &Path, world: World) -> Result<PathBuf> {
     let sdk = sdk_dir();
     let wit = sdk.join("..").join("wit");
     let (lang_dir, program, script) = match source {
@@ -64,7 +67,7 @@ async fn build_language(source: &Source, entry: &Path) -> Result<PathBuf> {
         }
     };
     let route_dir = entry.parent().context("a handler file has a directory")?;
-    let key = inputs_hash(source.kind(), &[route_dir, &lang_dir, &wit])?;
+    let key = inputs_hash(&format!("{} {}", source.kind(), world.name()), &[route_dir, &lang_dir, &wit])?;
     let builds = crate::cache::root().context("no cache directory (set WSH_CACHE_DIR)")?.join("builds");
     let out = builds.join(format!("{key}.wasm"));
     if out.is_file() {
@@ -73,7 +76,7 @@ async fn build_language(source: &Source, entry: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(&builds).with_context(|| format!("creating {}", builds.display()))?;
     let _turn = LANGUAGE_BUILDS.acquire().await?;
     let mut command = tokio::process::Command::new(&program);
-    command.arg(&script).arg("--wit").arg(&wit).arg("--out").arg(&out).arg(entry);
+    command.arg(&script).arg("--wit").arg(&wit).arg("--world").arg(world.name()).arg("--out").arg(&out).arg(entry);
     let output = run(command).await.with_context(|| format!("cannot run {}", program.display()))?;
     if !output.status.success() {
         bail!("the build failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());

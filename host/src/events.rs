@@ -73,7 +73,17 @@ impl ConnectionContext {
             multi_value_query_string_parameters: (!query.is_empty()).then(|| multi_values(&query)),
             body: None,
             is_base64_encoded: false,
+            method_arn: None,
         }
+    }
+
+    /// The `$connect` authorizer's event: the connect event plus the ARN of the route it
+    /// authorizes, as API Gateway's REQUEST authorizer receives.
+    pub fn authorize(&self, request: &ConnectRequest<'_>, request_id: String, now: u64) -> wit::Event {
+        let mut event = self.connect(request, request_id, now);
+        event.method_arn =
+            Some(format!("arn:aws:execute-api:local:000000000000:{}/{}/{CONNECT}", self.api_id, self.stage));
+        event
     }
 
     pub fn message(
@@ -98,6 +108,7 @@ impl ConnectionContext {
             multi_value_query_string_parameters: None,
             body: Some(body),
             is_base64_encoded,
+            method_arn: None,
         }
     }
 
@@ -113,6 +124,7 @@ impl ConnectionContext {
             multi_value_query_string_parameters: None,
             body: None,
             is_base64_encoded: false,
+            method_arn: None,
         }
     }
 }

@@ -14,19 +14,22 @@ use axum::response::{IntoResponse, Response};
 use tokio_util::task::TaskTracker;
 
 use crate::events::{ConnectRequest, ConnectionContext};
+use crate::http_router::HttpRouter;
 use crate::ids::{new_id, now_ms};
 use crate::limits::TokenBucket;
-use crate::manifest::Settings;
+use crate::manifest::{IdentitySource, Settings};
 use crate::registry::{Connection, Identity, Registry};
-use crate::routing::{CONNECT, Selector};
+use crate::routing::{AUTHORIZER, CONNECT, Selector};
 use crate::runtime::{Handler, Runtime};
 use crate::stats::Stats;
-use crate::{connection, connections_api, static_files};
+use crate::{authorizer, connection, connections_api, http_routes, static_files};
 
 /// The routes in force. Replaced whole (hot reload); an event uses the table it started with.
 #[derive(Clone)]
 pub struct RouteTable {
     pub selector: Selector,
+    /// Which `@http` route a request goes to.
+    pub http: HttpRouter,
     /// Route key → handler, for the routes that have one.
     pub handlers: HashMap<String, Arc<Handler>>,
     /// Routes whose handler failed to build or load, with why. Their events get an error
@@ -62,6 +65,8 @@ pub struct GatewayConfig {
     pub connect_rate: u64,
     pub message_rate: u64,
     pub allowed_origins: Option<Vec<String>>,
+    /// When set, the `$connect` authorizer runs first, on handshakes that carry these.
+    pub identity_sources: Option<Vec<IdentitySource>>,
 }
 
 impl GatewayConfig {
@@ -78,6 +83,7 @@ impl GatewayConfig {
             connect_rate: settings.connect_rate,
             message_rate: settings.message_rate,
             allowed_origins: settings.allowed_origins.clone(),
+            identity_sources: settings.authorizer.as_ref().map(|a| a.identity_sources.clone()),
         }
     }
 }
@@ -115,11 +121,7 @@ pub async fn handle(
     }
     let upgrade = req.headers().get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
     if !upgrade {
-        if req.uri().path() == "/_wsh/stats" {
-            return axum::Json(gw.stats.json()).into_response();
-        }
-        return (StatusCode::NOT_FOUND, "wsh: no HTTP route here; WebSocket clients connect to ws:// on this port\n")
-            .into_response();
+        return plain_http(&gw, peer, req).await;
     }
     if let Some(refusal) = admit(&gw) {
         return refusal;
@@ -138,7 +140,7 @@ pub async fn handle(
     };
     let headers = &parts.headers;
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let ctx = ConnectionContext {
+    let mut ctx = ConnectionContext {
         connection_id: new_id(),
         connected_at: now_ms(),
         domain_name: text(header::HOST).unwrap_or_else(|| "localhost".into()),
@@ -148,6 +150,22 @@ pub async fn handle(
         authorizer: None,
     };
 
+    let request = ConnectRequest {
+        headers: headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))).collect(),
+        query: parts.uri.query(),
+    };
+    if let Some(sources) = &gw.config.identity_sources {
+        match authorize(&gw, sources, &ctx, &request).await {
+            Ok(context) => ctx.authorizer = Some(context),
+            Err(refusal) => {
+                Stats::add(&gw.stats.connections_refused_by_authorizer);
+                tracing::info!(route = AUTHORIZER, connection = %ctx.connection_id, status = refusal.status, "connection refused: {}", refusal.why);
+                let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+                return (status, [(header::CONTENT_TYPE, "application/json")], refusal.body).into_response();
+            }
+        }
+    }
+
     let mut extra_headers = Vec::new();
     let connect = gw.routes.load().handler(CONNECT);
     if let Some(Err(why)) = connect {
@@ -155,10 +173,6 @@ pub async fn handle(
         return (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error\n").into_response();
     }
     if let Some(Ok(handler)) = connect {
-        let request = ConnectRequest {
-            headers: headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))).collect(),
-            query: parts.uri.query(),
-        };
         let request_id = new_id();
         let event = ctx.connect(&request, request_id.clone(), ctx.connected_at);
         match gw.runtime.call(&handler, &event).await {
@@ -217,6 +231,54 @@ pub async fn handle(
         }
     }
     response
+}
+
+/// Runs the authorizer on a handshake that carries every identity source. Fails closed: an
+/// authorizer that is missing, broken or failing refuses everyone.
+async fn authorize(
+    gw: &Gateway,
+    sources: &[IdentitySource],
+    ctx: &ConnectionContext,
+    request: &ConnectRequest<'_>,
+) -> Result<String, authorizer::Refusal> {
+    if let Some(source) = authorizer::missing(sources, &request.headers, request.query) {
+        return Err(authorizer::refuse_missing(source));
+    }
+    let internal = |why: String| authorizer::Refusal { status: 500, body: r#"{"message":null}"#, why };
+    let handler = match gw.routes.load().handler(AUTHORIZER) {
+        Some(Ok(handler)) => handler,
+        Some(Err(why)) => return Err(internal(format!("the authorizer did not load: {why}"))),
+        None => return Err(internal("the manifest names an authorizer but its directory has no handler".into())),
+    };
+    let request_id = new_id();
+    let event = ctx.authorize(request, request_id.clone(), now_ms());
+    match gw.runtime.call(&handler, &event).await {
+        Ok(response) => authorizer::decide(&response),
+        Err(e) => {
+            Stats::add(&gw.stats.handler_errors);
+            Err(internal(format!("request {request_id}: {e}")))
+        }
+    }
+}
+
+/// A request that is not a WebSocket handshake: an `@http` route, else (as Architect's sandbox
+/// does without a root route) a file of the `@static` folder, else 404.
+async fn plain_http(gw: &Arc<Gateway>, peer: SocketAddr, req: Request) -> Response {
+    if req.uri().path() == "/_wsh/stats" {
+        return axum::Json(gw.stats.json()).into_response();
+    }
+    let table = gw.routes.load_full();
+    if let Some(matched) = table.http.route(req.method().as_str(), req.uri().path()) {
+        return http_routes::serve(gw, peer, matched, req).await;
+    }
+    if let Some(root) = &gw.static_dir
+        && (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)
+    {
+        let rel = req.uri().path().trim_start_matches('/');
+        return static_files::serve(root, rel, req.method(), req.headers()).await;
+    }
+    (StatusCode::NOT_FOUND, "wsh: no HTTP route here; WebSocket clients connect to ws:// on this port\n")
+        .into_response()
 }
 
 /// Refuses a handshake that would exceed max-connections (503) or connect-rate (429).

@@ -2,6 +2,7 @@
 //! the pure parts (the manifest parser, route selection) without a server.
 
 pub mod app;
+pub mod authorizer;
 pub mod bench;
 pub mod builder;
 pub mod cache;
@@ -10,6 +11,8 @@ pub mod connections_api;
 pub mod events;
 pub mod gateway;
 pub mod guest_log;
+pub mod http_router;
+pub mod http_routes;
 pub mod ids;
 pub mod limits;
 pub mod loader;

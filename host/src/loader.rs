@@ -7,19 +7,20 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use crate::app::WsRoute;
+use crate::app::Route;
 use crate::builder;
 use crate::gateway::RouteTable;
+use crate::http_router::HttpRouter;
 use crate::routing::Selector;
 use crate::runtime::{Handler, Runtime};
 
 /// Builds and loads one route's handler; `None` when the route has none.
-pub async fn load_route(runtime: &Runtime, route: &WsRoute) -> Option<Result<Handler>> {
+pub async fn load_route(runtime: &Runtime, route: &Route) -> Option<Result<Handler>> {
     let source = route.source.as_ref()?;
     Some(
         async {
-            let component = builder::build(source).await?;
-            runtime.load(&route.key, &component).await
+            let component = builder::build(source, route.world).await?;
+            runtime.load(&route.key, &component, route.world).await
         }
         .await,
     )
@@ -29,13 +30,14 @@ pub async fn load_route(runtime: &Runtime, route: &WsRoute) -> Option<Result<Han
 /// and loaded, concurrently. Returns the table and the number of routes that failed.
 pub async fn table(
     runtime: &Runtime,
-    routes: &[WsRoute],
+    routes: &[Route],
     selector: Selector,
+    http: HttpRouter,
     keep: &HashMap<String, Arc<Handler>>,
 ) -> (RouteTable, usize) {
-    let todo: Vec<&WsRoute> = routes.iter().filter(|r| !keep.contains_key(&r.key)).collect();
+    let todo: Vec<&Route> = routes.iter().filter(|r| !keep.contains_key(&r.key)).collect();
     let results = futures_util::future::join_all(todo.iter().map(|r| load_route(runtime, r))).await;
-    let mut table = RouteTable { selector, handlers: HashMap::new(), broken: HashMap::new() };
+    let mut table = RouteTable { selector, http, handlers: HashMap::new(), broken: HashMap::new() };
     for route in routes {
         if let Some(handler) = keep.get(&route.key) {
             table.handlers.insert(route.key.clone(), handler.clone());

@@ -79,6 +79,44 @@ pub struct Settings {
     pub handshake_timeout_s: u64,
     /// Request line plus headers (API Gateway: 10 KB); above it, 431.
     pub max_header_kb: u64,
+    /// The `$connect` authorizer: a handler in `src/ws/<name>` that allows or denies each
+    /// handshake.
+    pub authorizer: Option<Authorizer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorizer {
+    pub name: String,
+    /// What a handshake must carry for the authorizer to run at all; without it, 401.
+    pub identity_sources: Vec<IdentitySource>,
+}
+
+/// API Gateway's `route.request.header.Auth` and `route.request.querystring.token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// Lower case: header names are case-insensitive.
+    Header(String),
+    QueryString(String),
+}
+
+impl IdentitySource {
+    pub fn parse(text: &str) -> Result<IdentitySource, String> {
+        let source = if let Some(name) = text.strip_prefix("route.request.header.") {
+            IdentitySource::Header(name.to_ascii_lowercase())
+        } else if let Some(name) = text.strip_prefix("route.request.querystring.") {
+            IdentitySource::QueryString(name.to_string())
+        } else {
+            return Err(format!(
+                "identity source '{text}' is not route.request.header.NAME or route.request.querystring.NAME"
+            ));
+        };
+        match &source {
+            IdentitySource::Header(n) | IdentitySource::QueryString(n) if n.is_empty() => {
+                Err(format!("identity source '{text}' names no header or parameter"))
+            }
+            _ => Ok(source),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -99,6 +137,7 @@ impl Default for Settings {
             allowed_origins: None,
             handshake_timeout_s: 10,
             max_header_kb: 10,
+            authorizer: None,
         }
     }
 }
@@ -276,9 +315,23 @@ const SETTINGS: &[&str] = &[
     "allowed-origins",
     "handshake-timeout-s",
     "max-header-kb",
+    "authorizer",
+    "identity-source",
 ];
 
 fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
+    if let ["identity-source", sources @ ..] = words {
+        let Some(auth) = &mut s.authorizer else {
+            return Err("identity-source belongs to an authorizer: put 'authorizer <name>' on a line before it".into());
+        };
+        if sources.is_empty() {
+            return Err(
+                "identity-source lists one or more sources, e.g. 'identity-source route.request.header.Auth'".into()
+            );
+        }
+        auth.identity_sources = sources.iter().map(|t| IdentitySource::parse(t)).collect::<Result<_, _>>()?;
+        return Ok(());
+    }
     if let ["allowed-origins", origins @ ..] = words {
         if origins.is_empty() {
             return Err("allowed-origins lists one or more origins, e.g. 'allowed-origins https://example.com'".into());
@@ -314,6 +367,12 @@ fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
         "outbound-queue" => s.outbound_queue = number(key)?,
         "handshake-timeout-s" => s.handshake_timeout_s = number(key)?,
         "max-header-kb" => s.max_header_kb = number(key)?,
+        "authorizer" => {
+            if !valid_route_key(value) || value.contains(':') {
+                return Err(format!("authorizer '{value}' is not a directory name under src/ws"));
+            }
+            s.authorizer = Some(Authorizer { name: value.to_string(), identity_sources: Vec::new() });
+        }
         other => return Err(format!("unknown @wsh setting '{other}' (known: {})", SETTINGS.join(", "))),
     }
     Ok(())
@@ -387,6 +446,23 @@ mod tests {
         let m = ok("@app\nx\n@wsh\nallowed-origins https://a.example http://localhost:3333/\n");
         assert_eq!(m.settings.allowed_origins, Some(vec!["https://a.example".into(), "http://localhost:3333".into()]));
         assert!(error("@app\nx\n@wsh\nallowed-origins\n").contains("one or more origins"));
+    }
+
+    #[test]
+    fn authorizer_with_identity_sources() {
+        let m = ok(
+            "@app\nx\n@wsh\nauthorizer auth\nidentity-source route.request.header.Auth route.request.querystring.token\n",
+        );
+        let auth = m.settings.authorizer.unwrap();
+        assert_eq!(auth.name, "auth");
+        assert_eq!(
+            auth.identity_sources,
+            vec![IdentitySource::Header("auth".into()), IdentitySource::QueryString("token".into())]
+        );
+        assert!(error("@app\nx\n@wsh\nidentity-source route.request.header.A\n").contains("put 'authorizer <name>'"));
+        assert!(error("@app\nx\n@wsh\nauthorizer a\nidentity-source header.A\n").contains("is not route.request"));
+        assert!(error("@app\nx\n@wsh\nauthorizer a\nidentity-source route.request.header.\n").contains("names no"));
+        assert!(error("@app\nx\n@wsh\nauthorizer ../up\n").contains("not a directory name"));
     }
 
     #[test]

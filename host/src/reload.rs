@@ -15,8 +15,9 @@ use anyhow::{Context, Result};
 use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::app::{self, WsRoute};
+use crate::app::{self, Route};
 use crate::gateway::{Gateway, RouteTable};
+use crate::http_router::HttpRouter;
 use crate::routing::Selector;
 use crate::{builder, loader, manifest};
 
@@ -26,7 +27,7 @@ const DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// Starts watching the manifest and the route directories. The returned watcher must be kept
 /// alive.
-pub fn watch(gw: Arc<Gateway>, manifest_path: PathBuf, routes: Vec<WsRoute>) -> Result<notify::RecommendedWatcher> {
+pub fn watch(gw: Arc<Gateway>, manifest_path: PathBuf, routes: Vec<Route>) -> Result<notify::RecommendedWatcher> {
     let manifest_path = std::path::absolute(&manifest_path)?;
     let root = app::root_of(&manifest_path);
     let (tx, rx) = mpsc::unbounded_channel();
@@ -58,8 +59,8 @@ pub fn watch(gw: Arc<Gateway>, manifest_path: PathBuf, routes: Vec<WsRoute>) -> 
 }
 
 /// Route directories made absolute, to match the watcher's paths.
-fn app_routes(routes: &[WsRoute], root: &Path) -> Vec<WsRoute> {
-    routes.iter().map(|r| WsRoute { dir: root.join("src/ws").join(app::route_dir_name(&r.key)), ..r.clone() }).collect()
+fn app_routes(routes: &[Route], root: &Path) -> Vec<Route> {
+    routes.iter().map(|r| Route { dir: root.join(&r.rel), ..r.clone() }).collect()
 }
 
 /// Build output, dependencies and editor droppings (`path` relative to the app root): never a
@@ -79,7 +80,7 @@ struct Reloader {
     gw: Arc<Gateway>,
     manifest_path: PathBuf,
     root: PathBuf,
-    routes: Vec<WsRoute>,
+    routes: Vec<Route>,
 }
 
 impl Reloader {
@@ -127,6 +128,7 @@ impl Reloader {
             Ok(source) => source,
             Err(e) => return tracing::error!("reload {key} ({what} changed): {e:#}; keeping the previous version"),
         };
+        let world = route.world;
         let Some(source) = route.source.clone() else {
             self.publish(|t| {
                 t.handlers.remove(key);
@@ -134,7 +136,7 @@ impl Reloader {
             });
             return tracing::info!("reload {key}: handler removed ({what})");
         };
-        let component = match builder::build(&source).await {
+        let component = match builder::build(&source, world).await {
             Ok(c) => c,
             Err(e) => {
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
@@ -145,7 +147,7 @@ impl Reloader {
         if current.is_some() && loader::file_hash(&component).ok() == current {
             return tracing::debug!("reload {key}: {what} changed but the component did not");
         }
-        let handler = match self.gw.runtime.load(key, &component).await {
+        let handler = match self.gw.runtime.load(key, &component, world).await {
             Ok(h) => Arc::new(h),
             Err(e) => {
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
@@ -173,13 +175,14 @@ impl Reloader {
             Ok(s) => s,
             Err(e) => return tracing::error!("reload {file} failed: {e}; keeping the previous version"),
         };
-        let routes = match app::ws_routes(&manifest, &self.root) {
+        let routes = match app::routes(&manifest, &self.root) {
             Ok(r) => app_routes(&r, &self.root),
             Err(e) => return tracing::error!("reload {file} failed: {e:#}; keeping the previous version"),
         };
         let current = self.gw.routes.load_full();
         let keep: HashMap<_, _> = current.handlers.iter().map(|(k, h)| (k.clone(), h.clone())).collect();
-        let (table, _failures) = loader::table(&self.gw.runtime, &routes, selector, &keep).await;
+        let (table, _failures) =
+            loader::table(&self.gw.runtime, &routes, selector, HttpRouter::new(&manifest.http), &keep).await;
         let before: BTreeSet<&String> = self.routes.iter().map(|r| &r.key).collect();
         let after: BTreeSet<&String> = routes.iter().map(|r| &r.key).collect();
         let added: Vec<&str> = after.difference(&before).map(|k| k.as_str()).collect();

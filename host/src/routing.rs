@@ -10,6 +10,9 @@ use serde_json::Value;
 pub const CONNECT: &str = "$connect";
 pub const DISCONNECT: &str = "$disconnect";
 pub const DEFAULT: &str = "$default";
+/// The `$connect` authorizer's key in the route table. No message can select it: custom route
+/// keys cannot start with `$`.
+pub const AUTHORIZER: &str = "$authorizer";
 
 /// A parsed route selection expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +81,15 @@ impl Selector {
     /// Binary frames have no JSON body and always go to `$default`.
     pub fn select(&self, text: Option<&str>, has_route: impl Fn(&str) -> bool) -> String {
         text.and_then(|t| self.key(t))
-            // `$connect` and friends are not selectable from a message body.
-            .filter(|k| !k.starts_with('$') && has_route(k))
+            .filter(|k| is_message_route(k) && has_route(k))
             .unwrap_or_else(|| DEFAULT.to_string())
     }
+}
+
+/// Whether a message may select `key`: not `$connect` and friends (custom keys never start with
+/// `$`), and not an HTTP route (`GET /x`: custom keys never hold a space).
+pub fn is_message_route(key: &str) -> bool {
+    !key.starts_with('$') && !key.contains(' ')
 }
 
 fn body_path(path: &str) -> Option<Vec<String>> {
@@ -105,6 +113,10 @@ mod tests {
         assert_eq!(s.select(Some(r#"{"action":"leave"}"#), routes), DEFAULT);
         assert_eq!(s.select(Some(r#"{"text":"hi"}"#), routes), DEFAULT);
         assert_eq!(s.select(Some("not json"), routes), DEFAULT);
+        // Routes of other kinds share the table but are not for messages.
+        let all = |_: &str| true;
+        assert_eq!(s.select(Some(r#"{"action":"$authorizer"}"#), all), DEFAULT);
+        assert_eq!(s.select(Some(r#"{"action":"GET /"}"#), all), DEFAULT);
         assert_eq!(s.select(Some(r#"{"action":7}"#), routes), "7");
         assert_eq!(s.select(Some(r#"{"action":{"x":1}}"#), routes), DEFAULT);
         assert_eq!(s.select(Some(r#"["join"]"#), routes), DEFAULT);

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -25,16 +25,76 @@ use crate::guest_log::GuestLog;
 use crate::registry::{Frame, Registry, SendError};
 
 mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "ws-handler",
-        exports: { default: async },
-    });
+    pub mod ws {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "ws-handler",
+            exports: { default: async },
+        });
+    }
+    pub mod http {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "http-handler",
+            exports: { default: async },
+            // One set of host types and one `ws` implementation serve both worlds.
+            with: {
+                "wsh:handler/types": super::ws::wsh::handler::types,
+                "wsh:handler/ws": super::ws::wsh::handler::ws,
+            },
+        });
+    }
 }
 
 /// The WIT types, as the rest of the host uses them.
-pub use bindings::wsh::handler::types as wit;
-use bindings::{WsHandler, WsHandlerPre};
+pub use bindings::http::wsh::handler::http_types as http_wit;
+use bindings::http::{HttpHandler, HttpHandlerPre};
+pub use bindings::ws::wsh::handler::types as wit;
+use bindings::ws::{WsHandler, WsHandlerPre};
+
+/// Which world a route's component implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum World {
+    /// `@ws` routes and the `$connect` authorizer: `handle(event)`.
+    Ws,
+    /// `@http` routes: `handle-http(request)`.
+    Http,
+}
+
+impl World {
+    pub fn name(self) -> &'static str {
+        match self {
+            World::Ws => "ws-handler",
+            World::Http => "http-handler",
+        }
+    }
+
+    fn export(self) -> &'static str {
+        match self {
+            World::Ws => "handle",
+            World::Http => "handle-http",
+        }
+    }
+}
+
+enum Pre {
+    Ws(WsHandlerPre<HostState>),
+    Http(HttpHandlerPre<HostState>),
+}
+
+enum Instance {
+    Ws(WsHandler),
+    Http(HttpHandler),
+}
+
+impl Pre {
+    async fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Pre::Ws(pre) => Instance::Ws(pre.instantiate_async(store).await?),
+            Pre::Http(pre) => Instance::Http(pre.instantiate_async(store).await?),
+        })
+    }
+}
 
 /// How often the epoch ticks. Handlers yield to other tasks at every tick and are checked
 /// against their deadline, so this bounds both unfairness and deadline overshoot.
@@ -71,6 +131,8 @@ struct StoreFactory {
     engine: Engine,
     registry: Arc<Registry>,
     limits: Limits,
+    /// `ARC_WSS_URL`, known once the listener is bound.
+    wss_url: Arc<OnceLock<String>>,
 }
 
 /// One route's handler, ready to instantiate.
@@ -78,7 +140,7 @@ pub struct Handler {
     pub path: PathBuf,
     /// blake3 of the component bytes: what a reload compares.
     pub hash: String,
-    pre: WsHandlerPre<HostState>,
+    pre: Pre,
     /// Prefix for the guest's stdout/stderr lines.
     log: GuestLog,
     /// A fresh instance made ahead of the next event, which no event has touched: it takes
@@ -91,7 +153,7 @@ pub struct Handler {
 
 struct Prepared {
     store: Store<HostState>,
-    instance: WsHandler,
+    instance: Instance,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -150,7 +212,7 @@ impl WasiView for HostState {
 
 impl wit::Host for HostState {}
 
-impl bindings::wsh::handler::ws::Host for HostState {
+impl bindings::ws::wsh::handler::ws::Host for HostState {
     fn send(&mut self, connection_id: String, payload: wit::Data) -> Result<(), wit::WsError> {
         let frame = match payload {
             wit::Data::Text(s) => Frame::Text(s),
@@ -197,13 +259,14 @@ impl Runtime {
         spawn_epoch_ticker(&engine);
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+        // Both worlds import the same `ws`: linked once, from the ws-handler bindings.
         WsHandler::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)
             .context("linking the ws interface")?;
         Ok(Runtime {
             linker,
             cache,
-            stores: StoreFactory { engine, registry, limits },
+            stores: StoreFactory { engine, registry, limits, wss_url: Arc::default() },
             slots: Arc::new(Semaphore::new(MAX_LIVE_INSTANCES as usize)),
             spares: Arc::new(Semaphore::new(MAX_SPARE_INSTANCES as usize)),
             pooling,
@@ -218,10 +281,15 @@ impl Runtime {
         self.pooling
     }
 
+    /// Sets `ARC_WSS_URL` for every handler instance made from now on.
+    pub fn set_wss_url(&self, url: String) {
+        let _ = self.stores.wss_url.set(url);
+    }
+
     /// Compiles (or loads the cached compilation of) `path` as the handler of `route`, checks it
     /// against the world, and instantiates it once so that a broken component fails here and
     /// not on a user's event.
-    pub async fn load(&self, route: &str, path: &Path) -> Result<Handler> {
+    pub async fn load(&self, route: &str, path: &Path, world: World) -> Result<Handler> {
         let bytes = tokio::fs::read(path).await.with_context(|| format!("cannot read {}", path.display()))?;
         check_component(&bytes).with_context(|| format!("{} cannot be loaded", path.display()))?;
         let hash = blake3::hash(&bytes).to_hex().to_string();
@@ -229,12 +297,17 @@ impl Runtime {
         let pre = self
             .linker
             .instantiate_pre(&component)
+            .and_then(|pre| match world {
+                World::Ws => WsHandlerPre::new(pre).map(Pre::Ws),
+                World::Http => HttpHandlerPre::new(pre).map(Pre::Http),
+            })
             .map_err(anyhow::Error::from)
-            .and_then(|pre| WsHandlerPre::new(pre).map_err(anyhow::Error::from))
             .with_context(|| {
                 format!(
-                    "{} does not fit the wsh:handler/ws-handler world (wit/handler.wit): it must export `handle` and import only `wsh:handler/ws` and WASI",
-                    path.display()
+                    "{} does not fit the wsh:handler/{} world (wit/handler.wit): it must export `{}` and import only `wsh:handler/ws` and WASI",
+                    path.display(),
+                    world.name(),
+                    world.export(),
                 )
             })?;
         let handler = Handler {
@@ -249,7 +322,7 @@ impl Runtime {
         let mut store = self.stores.store(&handler.log);
         handler
             .pre
-            .instantiate_async(&mut store)
+            .instantiate(&mut store)
             .await
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{} fails to instantiate", path.display()))?;
@@ -281,13 +354,39 @@ impl Runtime {
         event: &wit::Event,
         reply: impl FnOnce(Result<wit::Response, CallError>) -> R,
     ) -> R {
+        let call = async |store: &mut Store<HostState>, instance: Instance| match instance {
+            Instance::Ws(i) => i.call_handle(store, event).await,
+            Instance::Http(_) => Err(wasmtime::Error::msg("an http-handler component cannot take WebSocket events")),
+        };
+        self.invoke(handler, call, reply).await
+    }
+
+    /// Runs one HTTP request on a fresh instance of `handler`.
+    pub async fn call_http(
+        &self,
+        handler: &Arc<Handler>,
+        request: &http_wit::HttpRequest,
+    ) -> Result<http_wit::HttpResponse, CallError> {
+        let call = async |store: &mut Store<HostState>, instance: Instance| match instance {
+            Instance::Http(i) => i.call_handle_http(store, request).await,
+            Instance::Ws(_) => Err(wasmtime::Error::msg("a ws-handler component cannot take HTTP requests")),
+        };
+        self.invoke(handler, call, |outcome| outcome).await
+    }
+
+    async fn invoke<T, R>(
+        &self,
+        handler: &Arc<Handler>,
+        call: impl AsyncFnOnce(&mut Store<HostState>, Instance) -> wasmtime::Result<Result<T, String>>,
+        reply: impl FnOnce(Result<T, CallError>) -> R,
+    ) -> R {
         let _live = self.slots.acquire().await.expect("the slot semaphore is never closed");
         let spare = handler.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
         let (mut store, instance) = match spare {
             Some(p) => (p.store, Ok(p.instance)),
             None => {
                 let mut store = self.stores.store(&handler.log);
-                let instance = handler.pre.instantiate_async(&mut store).await;
+                let instance = handler.pre.instantiate(&mut store).await;
                 (store, instance)
             }
         };
@@ -295,7 +394,7 @@ impl Runtime {
             Ok(instance) => {
                 store.data_mut().started = Instant::now();
                 store.set_epoch_deadline(1);
-                instance.call_handle(&mut store, event).await
+                call(&mut store, instance).await
             }
             Err(e) => Err(e),
         };
@@ -322,7 +421,7 @@ impl Runtime {
         }
         if let Ok(slot) = self.spares.clone().try_acquire_owned() {
             let mut store = self.stores.store(&handler.log);
-            if let Ok(instance) = handler.pre.instantiate_async(&mut store).await {
+            if let Ok(instance) = handler.pre.instantiate(&mut store).await {
                 *handler.spare.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(Prepared { store, instance, _slot: slot });
             }
@@ -333,15 +432,14 @@ impl Runtime {
 
 impl StoreFactory {
     fn store(&self, log: &GuestLog) -> Store<HostState> {
-        // No preopened directories, no environment, no sockets: a handler reaches the world
-        // only through `ws`.
-        let wasi = WasiCtx::builder()
-            .stdout(log.stdout())
-            .stderr(log.stderr())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+        // No preopened directories, no sockets, and of the environment only the socket URL
+        // (Architect's `ARC_WSS_URL`): a handler reaches the world only through `ws`.
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(log.stdout()).stderr(log.stderr()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        if let Some(url) = self.wss_url.get() {
+            wasi.env("ARC_WSS_URL", url);
+        }
+        let wasi = wasi.build();
         let limits = StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).trap_on_grow_failure(true).build();
         let state = HostState {
             wasi,

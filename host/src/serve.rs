@@ -9,9 +9,10 @@ use anyhow::{Context, Result, bail};
 use arc_swap::ArcSwap;
 use tokio_util::task::TaskTracker;
 
-use crate::app::{self, WsRoute};
+use crate::app::{self, Route};
 use crate::cache::CompileCache;
 use crate::gateway::{Gateway, GatewayConfig, RouteTable};
+use crate::http_router::HttpRouter;
 use crate::limits::TokenBucket;
 use crate::manifest::{self, Manifest};
 use crate::registry::{CloseReason, Registry};
@@ -42,7 +43,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 struct Loaded {
     manifest_path: PathBuf,
     manifest: Manifest,
-    routes: Vec<WsRoute>,
+    routes: Vec<Route>,
     runtime: Runtime,
     table: RouteTable,
     /// Routes whose handler failed to build or load.
@@ -55,14 +56,15 @@ async fn load(path: Option<PathBuf>, registry: Arc<Registry>) -> Result<Loaded> 
     for warning in &manifest.warnings {
         tracing::warn!("{warning}");
     }
-    let routes = app::ws_routes(&manifest, &app::root_of(&manifest_path))?;
+    let routes = app::routes(&manifest, &app::root_of(&manifest_path))?;
     let limits = Limits {
         timeout: Duration::from_millis(manifest.settings.handler_timeout_ms),
         memory_bytes: (manifest.settings.handler_memory_mb as usize) << 20,
     };
     let runtime = Runtime::new(limits, registry, CompileCache::from_env())?;
     let selector = Selector::parse(&manifest.settings.route_selection).map_err(anyhow::Error::msg)?;
-    let (table, failures) = loader::table(&runtime, &routes, selector, &HashMap::new()).await;
+    let (table, failures) =
+        loader::table(&runtime, &routes, selector, HttpRouter::new(&manifest.http), &HashMap::new()).await;
     Ok(Loaded { manifest_path, manifest, routes, runtime, table, failures })
 }
 
@@ -94,6 +96,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", opts.host, opts.port))?;
     let addr = listener.local_addr()?;
+    gw.runtime.set_wss_url(wss_url(addr));
     // Tests and scripts read this line to learn the port.
     println!("wsh: listening on ws://{addr} (http://{addr})");
     let router = axum::Router::new().fallback(gateway::handle).with_state(gw.clone());
@@ -145,6 +148,17 @@ fn print_routes(loaded: &Loaded) {
             (Some(source), None) => format!("{} ({}) FAILED to load, see above", route.dir.display(), source.kind()),
         };
         println!("  {:<14} {what}", route.key);
+    }
+}
+
+/// `ARC_WSS_URL`: what a page served from here gives its browser to open a socket with. On
+/// loopback or every interface that is `localhost`, as in Architect's sandbox.
+fn wss_url(addr: std::net::SocketAddr) -> String {
+    let ip = addr.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        format!("ws://localhost:{}", addr.port())
+    } else {
+        format!("ws://{addr}")
     }
 }
 

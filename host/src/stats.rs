@@ -23,6 +23,8 @@ counters! {
     connections_refused_by_handler: "`$connect` answered outside 200-299, or failed",
     connections_refused_full: "refused with 503: max-connections reached",
     connections_refused_rate: "refused with 429: connect-rate exceeded",
+    connections_refused_by_authorizer: "refused with 401, 403 or 500 by the `$connect` authorizer",
+    http_requests: "requests to @http routes",
     messages: "messages dispatched to a route",
     messages_throttled: "messages refused with `Too Many Requests` (message-rate)",
     handler_errors: "events whose handler trapped, timed out or returned an error",

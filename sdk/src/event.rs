@@ -25,6 +25,12 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     pub is_base64_encoded: bool,
+    /// Authorizer calls only: `REQUEST`, as API Gateway's REQUEST authorizer event has.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Authorizer calls only: the route being authorized, for the policy's `Resource`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +153,8 @@ impl From<wit::Event> for Event {
             multi_value_query_string_parameters: map(e.multi_value_query_string_parameters),
             body: e.body,
             is_base64_encoded: e.is_base64_encoded,
+            kind: e.method_arn.as_ref().map(|_| "REQUEST".to_string()),
+            method_arn: e.method_arn,
         }
     }
 }

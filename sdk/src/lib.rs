@@ -18,12 +18,19 @@
 //! or let `wsh serve` build it.
 
 mod event;
+pub mod http;
 mod response;
 pub mod ws;
 
 pub use event::{Event, EventType, Identity, RequestContext};
 pub use response::{IntoResult, Payload, Response};
 pub use ws::{ConnectionInfo, WsError};
+
+/// The URL clients open sockets at (Architect's `ARC_WSS_URL`), e.g. `ws://localhost:3333`:
+/// what an HTTP handler puts in a page.
+pub fn wss_url() -> String {
+    std::env::var("ARC_WSS_URL").unwrap_or_else(|_| "ws://localhost:3333".to_string())
+}
 
 /// A boxed error, for handlers that use `?` on errors of different types.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -41,6 +48,23 @@ pub mod bindings {
 }
 
 #[doc(hidden)]
+pub mod http_bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "http-handler",
+        pub_export_macro: true,
+        default_bindings_module: "wsh_sdk::http_bindings",
+        export_macro_name: "__export_http_handler",
+        // The same `ws` import as WebSocket handlers, so `wsh_sdk::ws` serves both.
+        with: {
+            "wsh:handler/types@0.1.0": crate::bindings::wsh::handler::types,
+            "wsh:handler/ws@0.1.0": crate::bindings::wsh::handler::ws,
+        },
+    });
+    pub use __export_http_handler as export;
+}
+
+#[doc(hidden)]
 pub mod __private {
     pub use std::string::String;
 
@@ -51,6 +75,15 @@ pub mod __private {
         f: impl FnOnce(crate::Event) -> R,
     ) -> Result<wit::Response, String> {
         f(crate::Event::from(event)).into_result().map(Into::into)
+    }
+
+    use crate::http_bindings::wsh::handler::http_types as http_wit;
+
+    pub fn run_http<R: crate::http::IntoHttpResult>(
+        request: http_wit::HttpRequest,
+        f: impl FnOnce(crate::http::Request) -> R,
+    ) -> Result<http_wit::HttpResponse, String> {
+        f(crate::http::Request::from(request)).into_http_result().map(Into::into)
     }
 }
 
@@ -68,5 +101,25 @@ macro_rules! handler {
             }
         }
         $crate::bindings::export!(__WshHandler with_types_in $crate::bindings);
+    };
+}
+
+/// Exports `f` (a `fn(http::Request) -> R` where `R` is an [`http::Response`] or a `Result` of
+/// one with an error that implements `Display`) as the handler of an `@http` route.
+#[macro_export]
+macro_rules! http_handler {
+    ($f:path) => {
+        struct __WshHttpHandler;
+        impl $crate::http_bindings::Guest for __WshHttpHandler {
+            fn handle_http(
+                request: $crate::http_bindings::wsh::handler::http_types::HttpRequest,
+            ) -> ::core::result::Result<
+                $crate::http_bindings::wsh::handler::http_types::HttpResponse,
+                $crate::__private::String,
+            > {
+                $crate::__private::run_http(request, $f)
+            }
+        }
+        $crate::http_bindings::export!(__WshHttpHandler with_types_in $crate::http_bindings);
     };
 }
