@@ -7,7 +7,7 @@ CARGO ?= cargo
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
 # not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
-setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py tests/.venv/.installed
+setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py tests/.venv/.installed tests/browser/node_modules/.package-lock.json
 	rustup target add wasm32-wasip2
 
 sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.json
@@ -23,6 +23,11 @@ tests/.venv/.installed: tests/requirements.txt
 	python3 -m venv tests/.venv
 	tests/.venv/bin/pip install -q -r tests/requirements.txt
 	touch $@
+
+# The browser test's driver (playwright-core); the browser is Debian's chromium (.ci/run
+# installs it: apt-get install chromium).
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
 
 echo: setup
 	$(CARGO) run --release -- serve guest-examples/echo/app.arc

@@ -73,11 +73,12 @@ pub fn built_component(app: &str, route: &str) -> PathBuf {
     if route == "$connect" && !stdout.lines().any(|l| l.split_whitespace().next() == Some(route)) {
         return PathBuf::new();
     }
-    let line = stdout
+    // `  <route key, maybe with a space: GET /x>  <component path> (<kind>, <hash>)`
+    let rest = stdout
         .lines()
-        .find(|l| l.split_whitespace().next() == Some(route))
+        .find_map(|l| l.trim_start().strip_prefix(route).filter(|rest| rest.starts_with(' ')))
         .unwrap_or_else(|| panic!("no route {route} in:\n{stdout}"));
-    PathBuf::from(line.split_whitespace().nth(1).unwrap())
+    PathBuf::from(rest.split_whitespace().next().unwrap())
 }
 
 /// A running `wsh serve`, killed on drop, whose output is kept for assertions.
@@ -209,6 +210,22 @@ pub async fn connect_with_protocol(url: &str, protocols: &str) -> (Socket, Optio
     let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("connecting");
     let chosen = response.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_string());
     (socket, chosen)
+}
+
+/// A handshake with extra request headers: the socket, or the HTTP status it was refused with.
+pub async fn connect_with_headers(url: &str, headers: &[(&str, &str)]) -> Result<Socket, u16> {
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("connection to {url} failed without an HTTP status: {e}"),
+    }
 }
 
 /// The HTTP status of a refused handshake.
