@@ -69,3 +69,80 @@ except c.exceptions.GoneException:
     assert_eq!(info["sourceIp"], "127.0.0.1");
     assert_eq!(lines.next(), Some("GoneException"), "{stdout}");
 }
+
+/// This machine's address on its default route: not loopback, so a request to it comes from a
+/// non-loopback peer.
+fn non_loopback_ip() -> std::net::IpAddr {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    // A UDP connect sends nothing; it only picks the route and so the local address.
+    for target in ["192.0.2.1:9", "10.255.255.1:9", "8.8.8.8:9"] {
+        if probe.connect(target).is_ok()
+            && let Ok(addr) = probe.local_addr()
+            && !addr.ip().is_loopback()
+            && !addr.ip().is_unspecified()
+        {
+            return addr.ip();
+        }
+    }
+    panic!("this test needs a network interface besides loopback");
+}
+
+const BOTO3_POST: &str = r#"
+import sys, boto3, botocore
+endpoint, cid, key, secret = sys.argv[1:5]
+c = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name="us-east-1",
+                 aws_access_key_id=key, aws_secret_access_key=secret)
+try:
+    c.post_to_connection(ConnectionId=cid, Data=b'{"signed":true}')
+    print("sent")
+except botocore.exceptions.ClientError as e:
+    print(e.response["Error"]["Code"])
+"#;
+
+async fn boto3_post(endpoint: &str, id: &str, key: &str, secret: &str) -> String {
+    let python = repo().join("tests/.venv/bin/python");
+    assert!(python.is_file(), "run `make setup` first: it installs boto3 into tests/.venv");
+    let out = tokio::process::Command::new(python)
+        .args(["-c", BOTO3_POST, endpoint, id, key, secret])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn beyond_loopback_the_api_needs_the_credential() {
+    let ip = non_loopback_ip();
+    let open = Server::start_with(&example("routes"), &["--host", "0.0.0.0"], &[]);
+    let port = open.addr.rsplit(':').next().unwrap().to_string();
+    let (local, remote) = (format!("127.0.0.1:{port}"), format!("{ip}:{port}"));
+    assert!(open.log().contains("refuses non-loopback clients"), "a warning at start: {}", open.log());
+    let mut ws = connect(&format!("ws://{local}")).await;
+    let id = connection_id(&mut ws).await;
+    let path = format!("/@connections/{id}");
+    let (status, head, body) = http(&remote, "POST", &path, b"from afar").await;
+    assert_eq!((status, header(&head, "x-amzn-errortype")), (403, Some("ForbiddenException")), "{body}");
+    assert!(body.contains("WSH_ACCESS_KEY_ID"), "the refusal says how to open it: {body}");
+    assert_eq!(http(&local, "POST", &path, b"from here").await.0, 200);
+    assert_eq!(recv_text(&mut ws).await, "from here", "the refused push was not delivered");
+
+    // With a credential, requests signed with it work from anywhere, and nothing else does.
+    let key = std::path::Path::new("AKIDWSH");
+    let secret = std::path::Path::new("s3cret-for-tests");
+    let envs = [("WSH_ACCESS_KEY_ID", key), ("WSH_SECRET_ACCESS_KEY", secret)];
+    let signed = Server::start_with(&example("routes"), &["--host", "0.0.0.0"], &envs);
+    let (local, remote) = (format!("127.0.0.1:{port}", port = signed.addr.rsplit(':').next().unwrap()), {
+        format!("{ip}:{}", signed.addr.rsplit(':').next().unwrap())
+    });
+    let mut ws = connect(&format!("ws://{local}")).await;
+    let id = connection_id(&mut ws).await;
+    let endpoint = format!("http://{remote}/local");
+    assert_eq!(boto3_post(&endpoint, &id, "AKIDWSH", "wrong-secret").await, "ForbiddenException");
+    assert_eq!(boto3_post(&endpoint, &id, "AKIDOTHER", "s3cret-for-tests").await, "ForbiddenException");
+    assert_eq!(http(&local, "POST", &format!("/@connections/{id}"), b"unsigned").await.0, 403, "loopback too");
+    assert_eq!(boto3_post(&endpoint, &id, "AKIDWSH", "s3cret-for-tests").await, "sent");
+    assert_eq!(recv_json(&mut ws).await, json!({"signed": true}), "only the signed push arrived");
+    let log = signed.log();
+    assert!(log.contains("signature does not match") && log.contains("unknown access key id"), "{log}");
+}

@@ -8,7 +8,12 @@
 //!
 //! A stage prefix (`/local/@connections/{id}`, as the AWS endpoint has) is accepted. Unknown or
 //! closed ids get 410 with the `GoneException` error type the AWS SDKs turn into their
-//! exception. Only clients on loopback may use it.
+//! exception.
+//!
+//! Who may use it: without a configured credential, clients on loopback only (any dummy AWS
+//! credentials do). With one (`WSH_ACCESS_KEY_ID` / `WSH_SECRET_ACCESS_KEY`), every request must
+//! be SigV4-signed with it, from anywhere: that is how an AWS SDK client authenticates, and the
+//! secret never crosses the wire. Everyone else gets 403.
 
 use std::net::SocketAddr;
 
@@ -19,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::gateway::Gateway;
 use crate::registry::{CloseReason, Frame, SendError};
+use crate::sigv4;
 
 /// The connection id of an `@connections` path, if this is one.
 pub fn connection_id(path: &str) -> Option<String> {
@@ -37,21 +43,17 @@ pub fn connection_id(path: &str) -> Option<String> {
 }
 
 pub async fn handle(gw: &Gateway, peer: SocketAddr, id: String, req: Request) -> Response {
-    if !peer.ip().is_loopback() {
-        tracing::warn!("refusing @connections {} from {peer}: only loopback clients may use it", req.method());
-        return error(
-            StatusCode::FORBIDDEN,
-            "ForbiddenException",
-            "the @connections API is only open to loopback clients",
-        );
+    let (parts, body) = req.into_parts();
+    let body: Bytes = match axum::body::to_bytes(body, gw.config.max_message).await {
+        Ok(b) => b,
+        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException", "payload too large"),
+    };
+    if let Err(why) = admit(gw.connections_credential.as_ref(), peer, &parts, &body) {
+        tracing::warn!("refusing @connections {} {id} from {peer}: {why}", parts.method);
+        return error(StatusCode::FORBIDDEN, "ForbiddenException", &why);
     }
-    let method = req.method().clone();
-    match method {
+    match parts.method {
         Method::POST => {
-            let body: Bytes = match axum::body::to_bytes(req.into_body(), gw.config.max_message).await {
-                Ok(b) => b,
-                Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException", "payload too large"),
-            };
             let frame = match String::from_utf8(body.to_vec()) {
                 Ok(text) => Frame::Text(text),
                 Err(e) => Frame::Binary(e.into_bytes()),
@@ -76,6 +78,33 @@ pub async fn handle(gw: &Gateway, peer: SocketAddr, id: String, req: Request) ->
         },
         _ => error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowedException", "use POST, GET or DELETE"),
     }
+}
+
+/// Whether this request may use the API; why not, when it may not.
+fn admit(
+    credential: Option<&sigv4::Credential>,
+    peer: SocketAddr,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<(), String> {
+    let Some(credential) = credential else {
+        return match peer.ip().is_loopback() {
+            true => Ok(()),
+            false => Err("the @connections API is open to loopback clients only; to use it from elsewhere, \
+                 start wsh with WSH_ACCESS_KEY_ID and WSH_SECRET_ACCESS_KEY and sign requests with them"
+                .into()),
+        };
+    };
+    let headers: Vec<(&str, &[u8])> = parts.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect();
+    let request = sigv4::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &headers,
+        body,
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    sigv4::verify(&request, credential, now).map_err(|e| format!("{e} (the API requires the configured credential)"))
 }
 
 fn send_error(e: SendError) -> Response {

@@ -100,6 +100,8 @@ pub struct Gateway {
     pub stats: Stats,
     /// The `@static` folder, served at `/_static/`.
     pub static_dir: Option<std::path::PathBuf>,
+    /// What `@connections` requests must be signed with; `None` opens it to loopback only.
+    pub connections_credential: Option<crate::sigv4::Credential>,
 }
 
 /// tungstenite's default read buffer is 128 KiB per connection. It is only the smallest read:

@@ -23,5 +23,6 @@ pub mod routing;
 pub mod runtime;
 pub mod serve;
 pub mod server;
+pub mod sigv4;
 pub mod static_files;
 pub mod stats;

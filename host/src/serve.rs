@@ -84,6 +84,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         connect_bucket: Mutex::new(TokenBucket::new(loaded.manifest.settings.connect_rate, Instant::now())),
         stats: Stats::default(),
         static_dir: loaded.manifest.static_dir.as_ref().map(|d| app::root_of(&loaded.manifest_path).join(d)),
+        connections_credential: connections_credential()?,
     });
 
     // Kept alive for as long as we serve: dropping it stops the watching.
@@ -97,6 +98,12 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         .with_context(|| format!("cannot listen on {}:{}", opts.host, opts.port))?;
     let addr = listener.local_addr()?;
     gw.runtime.set_wss_url(wss_url(addr));
+    if !addr.ip().is_loopback() && gw.connections_credential.is_none() {
+        tracing::warn!(
+            "listening beyond loopback without a credential: the @connections API refuses non-loopback clients \
+             (set WSH_ACCESS_KEY_ID and WSH_SECRET_ACCESS_KEY to open it to SigV4-signed requests)"
+        );
+    }
     // Tests and scripts read this line to learn the port.
     println!("wsh: listening on ws://{addr} (http://{addr})");
     let router = axum::Router::new().fallback(gateway::handle).with_state(gw.clone());
@@ -148,6 +155,19 @@ fn print_routes(loaded: &Loaded) {
             (Some(source), None) => format!("{} ({}) FAILED to load, see above", route.dir.display(), source.kind()),
         };
         println!("  {:<14} {what}", route.key);
+    }
+}
+
+/// The `@connections` credential, from the environment (a secret does not belong in app.arc
+/// or on a command line that `ps` shows).
+fn connections_credential() -> Result<Option<crate::sigv4::Credential>> {
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    match (var("WSH_ACCESS_KEY_ID"), var("WSH_SECRET_ACCESS_KEY")) {
+        (Some(access_key_id), Some(secret_access_key)) => {
+            Ok(Some(crate::sigv4::Credential { access_key_id, secret_access_key }))
+        }
+        (None, None) => Ok(None),
+        _ => bail!("set both WSH_ACCESS_KEY_ID and WSH_SECRET_ACCESS_KEY, or neither"),
     }
 }
 
