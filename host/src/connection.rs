@@ -37,6 +37,7 @@ pub struct Session {
 /// Serves the connection until it closes, then runs `$disconnect`. `socket` is `None` when the
 /// handshake never completed after `$connect` accepted it.
 pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebSocket>) {
+    // Frames are boxed for the same reason as the outbound queue's (see `registry`).
     let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
     let serve = async {
         let close = match socket {
@@ -75,7 +76,7 @@ async fn pump(
     session: &Session,
     socket: WebSocket,
     queues: ConnectionQueues,
-    inbound: mpsc::Sender<Frame>,
+    inbound: mpsc::Sender<Box<Frame>>,
 ) -> CloseReason {
     let (sink, stream) = socket.split();
     let reader = read(session, stream, inbound);
@@ -108,7 +109,7 @@ async fn pump(
     }
 }
 
-async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mpsc::Sender<Frame>) -> ReadEnd {
+async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mpsc::Sender<Box<Frame>>) -> ReadEnd {
     let (gw, conn) = (&session.gw, &session.conn);
     let opened = Instant::now();
     let mut last_active = opened;
@@ -158,7 +159,7 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
             let _ = conn.send(error_frame("Too Many Requests", &conn.id, &request_id));
             continue;
         }
-        if inbound.send(frame).await.is_err() {
+        if inbound.send(Box::new(frame)).await.is_err() {
             break;
         }
     }
@@ -191,7 +192,7 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQu
                 _ => continue,
             },
             out = queues.outbound.recv() => match out {
-                Some(out) => out,
+                Some(out) => *out,
                 None => return None,
             },
         };
@@ -214,9 +215,9 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQu
 }
 
 /// Runs each message's route in arrival order.
-async fn dispatch(session: &Session, mut inbound: mpsc::Receiver<Frame>) {
+async fn dispatch(session: &Session, mut inbound: mpsc::Receiver<Box<Frame>>) {
     while let Some(frame) = inbound.recv().await {
-        Box::pin(on_message(session, frame)).await;
+        Box::pin(on_message(session, *frame)).await;
     }
 }
 

@@ -82,7 +82,9 @@ pub struct Connection {
     pub connected_at: u64,
     pub identity: Identity,
     last_active_at: AtomicU64,
-    outbound: mpsc::Sender<Outbound>,
+    /// Boxed: a queue's first block holds 32 slots, allocated up front, and a box keeps that
+    /// to 32 pointers on each of 10,000 idle connections.
+    outbound: mpsc::Sender<Box<Outbound>>,
     /// A close that must not wait behind the queue (the queue may be full).
     evict: watch::Sender<Option<CloseReason>>,
     max_frame: usize,
@@ -90,7 +92,7 @@ pub struct Connection {
 
 /// The socket side of a connection: what its writer task drains.
 pub struct ConnectionQueues {
-    pub outbound: mpsc::Receiver<Outbound>,
+    pub outbound: mpsc::Receiver<Box<Outbound>>,
     pub evict: watch::Receiver<Option<CloseReason>>,
 }
 
@@ -121,7 +123,7 @@ impl Connection {
         if frame.len() > self.max_frame {
             return Err(SendError::PayloadTooLarge);
         }
-        match self.outbound.try_send(Outbound::Frame(frame)) {
+        match self.outbound.try_send(Box::new(Outbound::Frame(frame))) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Gone),
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -133,7 +135,7 @@ impl Connection {
 
     /// Closes after what is already queued has been sent.
     pub fn close(&self, reason: CloseReason) -> Result<(), SendError> {
-        match self.outbound.try_send(Outbound::Close(reason.clone())) {
+        match self.outbound.try_send(Box::new(Outbound::Close(reason.clone()))) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Gone),
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -236,8 +238,8 @@ mod tests {
         reg.insert(c);
         reg.send("a", Frame::Text("1".into())).unwrap();
         reg.close("a", CloseReason::new(1000, "")).unwrap();
-        assert_eq!(q.outbound.try_recv().unwrap(), Outbound::Frame(Frame::Text("1".into())));
-        assert_eq!(q.outbound.try_recv().unwrap(), Outbound::Close(CloseReason::new(1000, "")));
+        assert_eq!(*q.outbound.try_recv().unwrap(), Outbound::Frame(Frame::Text("1".into())));
+        assert_eq!(*q.outbound.try_recv().unwrap(), Outbound::Close(CloseReason::new(1000, "")));
         reg.remove("a");
         assert_eq!(reg.send("a", Frame::Text("x".into())), Err(SendError::Gone));
         assert_eq!(reg.info("a"), Err(SendError::Gone));
