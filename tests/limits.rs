@@ -285,3 +285,77 @@ async fn oversized_and_header_flooded_handshakes_get_431() {
     send_json(&mut ws, json!({"action": "ping"})).await;
     assert!(recv_text(&mut ws).await.contains("pong"));
 }
+
+/// Benchmark (run by `make bench`): a soak of continuous traffic, by default 10 minutes
+/// (`WSH_SOAK_SECS`). 50 clients ping in a loop, every ping answered in order; a churn of short
+/// connections opens, talks and closes; pushes arrive through `@connections`. Memory is sampled
+/// every 10 s; it must stay flat (the end within 10% + 4 MiB of the level after the first
+/// minute), and there must be no error at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run with --ignored"]
+async fn bench_soak() {
+    let secs: u64 = std::env::var("WSH_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(600);
+    let server = std::sync::Arc::new(Server::start(&limited_app("soak", "connect-rate 1000000\nmessage-rate 1000000")));
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let mut clients = Vec::new();
+    for c in 0..50u64 {
+        let server = server.clone();
+        clients.push(tokio::spawn(async move {
+            let mut ws = server.connect().await;
+            let mut n = 0u64;
+            while std::time::Instant::now() < deadline {
+                send_json(&mut ws, json!({"action": "ping", "n": c * 1_000_000_000 + n})).await;
+                assert_eq!(recv_json(&mut ws).await, json!({"pong": c * 1_000_000_000 + n}), "client {c}");
+                n += 1;
+            }
+            n
+        }));
+    }
+    let churn = {
+        let server = server.clone();
+        tokio::spawn(async move {
+            let (mut opened, mut pushed) = (0u64, 0u64);
+            while std::time::Instant::now() < deadline {
+                let mut ws = server.connect().await;
+                let id = connection_id(&mut ws).await;
+                let (status, _, _) = http(&server.addr, "POST", &format!("/@connections/{id}"), b"push").await;
+                assert_eq!(status, 200);
+                assert_eq!(recv_text(&mut ws).await, "push");
+                ws.close(None).await.unwrap();
+                assert_eq!(recv_close(&mut ws).await, None);
+                opened += 1;
+                pushed += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (opened, pushed)
+        })
+    };
+    let mut samples = Vec::new();
+    while std::time::Instant::now() < deadline {
+        samples.push(server.rss_kib());
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+    let mut pings = 0;
+    for client in clients {
+        pings += client.await.expect("a client failed");
+    }
+    let (opened, pushed) = churn.await.expect("the churn failed");
+    let s = stats(&server).await;
+    let warm = samples[samples.len().min(6) - 1];
+    let end = *samples.last().unwrap();
+    let max = *samples.iter().max().unwrap();
+    println!(
+        "soak {secs} s: {pings} pings answered in order by 50 clients ({:.0}/s), {opened} short connections, \
+         {pushed} @connections pushes; handler errors {}, closed by limits {}; RSS after 1 min {} MiB, max {} MiB, \
+         end {} MiB",
+        pings as f64 / secs as f64,
+        s["handler_errors"],
+        s["closed_too_big"].as_u64().unwrap() + s["closed_slow_consumer"].as_u64().unwrap(),
+        warm / 1024,
+        max / 1024,
+        end / 1024,
+    );
+    assert_eq!(s["handler_errors"], 0);
+    assert_eq!(s["messages_throttled"], 0);
+    assert!(end <= warm + warm / 10 + 4096, "memory grew: {samples:?} KiB");
+}
