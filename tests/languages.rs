@@ -28,11 +28,63 @@ macro_rules! suite {
             async fn send_to_a_gone_connection() { super::send_to_a_gone_connection(app("routes")).await }
             #[tokio::test]
             async fn a_throwing_handler() { super::a_throwing_handler(app("routes")).await }
+            #[tokio::test]
+            async fn http_route() { super::http_route(app("routes")).await }
         }
     )*};
 }
 
 suite!(rust: "", javascript: "-js", python: "-py");
+
+// The Rust authorizer is tests/authorizer.rs's `authorized` example.
+#[tokio::test]
+async fn javascript_authorizer() {
+    authorizer("-js").await
+}
+
+#[tokio::test]
+async fn python_authorizer() {
+    authorizer("-py").await
+}
+
+async fn http_route(app: PathBuf) {
+    let server = Server::start(&app);
+    let (status, head, body) = http(&server.addr, "GET", "/things/42?q=x", b"").await;
+    assert_eq!(status, 200, "{head}\n{body}");
+    assert_eq!(header(&head, "x-route"), Some("GET /things/:id"));
+    assert_eq!(header(&head, "set-cookie"), Some("seen=1"));
+    let port = server.addr.rsplit(':').next().unwrap();
+    let got: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let wss = format!("ws://localhost:{port}");
+    assert_eq!(got, json!({"id": "42", "q": "x", "method": "GET", "wss": wss, "body": null}));
+    assert_eq!(http(&server.addr, "GET", "/nothing/here", b"").await.0, 404);
+}
+
+/// An app whose authorizer is the language's `routes` example's `src/ws/auth`, built from its
+/// sources here: it allows `auth: letmein` with context `{user: "ada"}`.
+async fn authorizer(suffix: &str) {
+    let dir = scratch(&format!("authorizer{suffix}"));
+    let arc = "@app\nauth\n@ws\n@wsh\nauthorizer auth\nidentity-source route.request.header.auth\n";
+    std::fs::write(dir.join("app.arc"), arc).unwrap();
+    let source = repo().join(format!("guest-examples/routes{suffix}/src/ws/auth"));
+    std::fs::create_dir_all(dir.join("src/ws/auth")).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("src/ws/auth").join(path.file_name().unwrap())).unwrap();
+    }
+    // The `authorized` example's `$default` answers with the connection's authorizer context.
+    std::fs::create_dir_all(dir.join("src/ws/default")).unwrap();
+    let echo_event = built_component("authorized", "$default");
+    std::fs::copy(echo_event, dir.join("src/ws/default/h.wasm")).unwrap();
+    let server = Server::start(&dir.join("app.arc"));
+    let url = server.url();
+    assert_eq!(connect_with_headers(&url, &[]).await.err(), Some(401));
+    assert_eq!(connect_with_headers(&url, &[("auth", "nope")]).await.err(), Some(403));
+    let mut ws = connect_with_headers(&url, &[("auth", "letmein")]).await.expect("allowed");
+    send_json(&mut ws, json!({"hello": 1})).await;
+    let reply = recv_json(&mut ws).await;
+    assert_eq!(reply["authorizer"], json!({"user": "ada", "principalId": "user-1"}), "{reply}");
+}
 
 async fn echo(app: PathBuf) {
     let server = Server::start(&app);

@@ -11,6 +11,9 @@ count    # a global counter: always 1, since every event gets a fresh instance
 crash    # {"action":"crash","how":"panic"|"error"|"loop"|"oom"}
 bye      # the server closes the caller's connection
 
+@http
+get /things/:id   # the request as the handler saw it, and ARC_WSS_URL
+
 @wsh
 # Short, so that the runaway-handler example is stopped quickly.
 handler-timeout-ms 2000

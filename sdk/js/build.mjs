@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Turns a JavaScript handler file into a wsh handler component.
 //
-//   node build.mjs --wit <wit dir> --out <component.wasm> [--backend qjs|sm] [--toolchain <dir>] [--bundle-out <file.mjs>] <handler.mjs>
+//   node build.mjs --wit <wit dir> --out <component.wasm> [--world ws-handler|http-handler] [--backend qjs|sm] [--toolchain <dir>] [--bundle-out <file.mjs>] <handler.mjs>
 //
 // --wit        the directory holding wsh's handler.wit (the repo's wit/)
+// --world      ws-handler (default): a @ws route or the $connect authorizer, exporting `handle`;
+//              http-handler: an @http route, exporting `handle-http`
 // --out        where to write the component (written whole, then renamed into place)
 // --backend    qjs (default): QuickJS via componentize-qjs, ~1.6 MB, the fast one per event.
 //              sm: StarlingMonkey via @bytecodealliance/componentize-js, ~12 MB and ~3x slower per
@@ -25,15 +27,22 @@ import { readFileSync } from 'node:fs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+// wsh's worlds: this SDK's world that includes each (wit/world.wit), and the entry that exports
+// the handler as the world's function (componentize-qjs names exports in camelCase).
+const WORLDS = {
+  'ws-handler': { world: 'ws-handler-js', exportLine: 'export const handle = __wshHandle(user);', wrap: '__wshHandle' },
+  'http-handler': { world: 'http-handler-js', exportLine: 'export const handleHttp = __wshHandleHttp(user);', wrap: '__wshHandleHttp' },
+};
+
 function usage(problem) {
   console.error(`wsh-build-js: ${problem}`);
-  console.error('usage: node build.mjs --wit <wit dir> --out <component.wasm> [--backend qjs|sm] [--toolchain <dir>] [--bundle-out <file.mjs>] <handler.mjs>');
+  console.error('usage: node build.mjs --wit <wit dir> --out <component.wasm> [--world ws-handler|http-handler] [--backend qjs|sm] [--toolchain <dir>] [--bundle-out <file.mjs>] <handler.mjs>');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { backend: 'qjs', toolchain: here };
-  const names = { '--wit': 'wit', '--out': 'out', '--backend': 'backend', '--toolchain': 'toolchain', '--bundle-out': 'bundleOut', '-o': 'out' };
+  const opts = { backend: 'qjs', toolchain: here, world: 'ws-handler' };
+  const names = { '--wit': 'wit', '--out': 'out', '--world': 'world', '--backend': 'backend', '--toolchain': 'toolchain', '--bundle-out': 'bundleOut', '-o': 'out' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (names[arg]) {
@@ -51,6 +60,7 @@ function parseArgs(argv) {
   if (!opts.wit) usage('--wit is required');
   if (!opts.out) usage('--out is required');
   if (!['qjs', 'sm'].includes(opts.backend)) usage(`--backend must be qjs or sm, not ${opts.backend}`);
+  if (!WORLDS[opts.world]) usage(`--world must be ${Object.keys(WORLDS).join(' or ')}, not ${opts.world}`);
   return opts;
 }
 
@@ -85,13 +95,14 @@ async function assembleWit(appWit, dir) {
   }
 }
 
-async function bundle(esbuild, handler, backend, outfile) {
+async function bundle(esbuild, handler, backend, world, outfile) {
   const sdk = join(here, 'index.mjs');
+  const { wrap, exportLine } = WORLDS[world];
   // The SDK is imported first so that it is evaluated before the handler's own code.
   const entry = [
-    `import { __wshHandle } from ${JSON.stringify(sdk)};`,
+    `import { ${wrap} } from ${JSON.stringify(sdk)};`,
     `import * as user from ${JSON.stringify(handler)};`,
-    'export const handle = __wshHandle(user);',
+    exportLine,
   ].join('\n');
   const result = await esbuild.build({
     stdin: { contents: entry, resolveDir: dirname(handler), sourcefile: 'wsh-entry.mjs', loader: 'js' },
@@ -184,7 +195,7 @@ function formatMessage(m, kind) {
 }
 
 /** Runs the componentize tool of `backend` on the bundle; returns the component's bytes. */
-async function componentize({ backend, require, toolchain, source, bundlePath, wit }) {
+async function componentize({ backend, world, require, toolchain, source, bundlePath, wit }) {
   if (backend === 'qjs') {
     let qjs;
     try {
@@ -194,7 +205,7 @@ async function componentize({ backend, require, toolchain, source, bundlePath, w
     }
     const { component } = await qjs.componentize({
       witPath: wit,
-      world: 'ws-handler-js',
+      world: WORLDS[world].world,
       jsSource: source,
       jsPath: bundlePath,
       moduleRoot: dirname(bundlePath),
@@ -210,7 +221,7 @@ async function componentize({ backend, require, toolchain, source, bundlePath, w
   try {
     const { component } = await componentize(source, {
       witPath: wit,
-      worldName: 'ws-handler-js',
+      worldName: WORLDS[world].world,
       sourceName: basename(bundlePath),
       // wasmtime-wasi has no wasi:http; a handler has no network anyway.
       disableFeatures: ['http', 'fetch-event'],
@@ -244,7 +255,7 @@ async function main() {
     const bundlePath = join(work, `${basename(handler).replace(/\.[cm]?js$/, '')}.bundle.mjs`);
     let source, table;
     try {
-      ({ source, table } = await bundle(esbuild, handler, opts.backend, bundlePath));
+      ({ source, table } = await bundle(esbuild, handler, opts.backend, opts.world, bundlePath));
     } catch (e) {
       if (!e.errors) throw e;
       throw new Error(e.errors.map((m) => formatMessage(m, 'error')).join('\n'));
@@ -256,7 +267,7 @@ async function main() {
 
     let component;
     try {
-      component = await componentize({ backend: opts.backend, require, toolchain, source, bundlePath, wit });
+      component = await componentize({ backend: opts.backend, world: opts.world, require, toolchain, source, bundlePath, wit });
     } catch (e) {
       // The module is evaluated during the build: an exception at its top level lands here.
       throw new Error(sourcePositions(String(e?.message ?? e).replace(/^: /, ''), table));
@@ -267,7 +278,7 @@ async function main() {
     await writeFile(partial, component);
     await rename(partial, out);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`wsh-build-js: ${opts.handler} -> ${out} (${opts.backend}, ${component.length} bytes, ${seconds} s)`);
+    console.log(`wsh-build-js: ${opts.handler} -> ${out} (${opts.world}, ${opts.backend}, ${component.length} bytes, ${seconds} s)`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
-// Write a wsh WebSocket handler in JavaScript, the way Architect's Lambda handlers are written:
+// Write a wsh WebSocket or HTTP handler in JavaScript, the way Architect's Lambda handlers are
+// written:
 //
 //   import { ws } from '@wsh/sdk';
 //   export async function handler(event, context) {
@@ -7,12 +8,14 @@
 //   }
 //
 // `node build.mjs` (beside this file) bundles the handler with this module and turns it into a
-// component of the wsh:handler/ws-handler world. The handler runs in a fresh instance for every
+// component of the wsh:handler/ws-handler world (or, with `--world http-handler`, of the
+// http-handler world, for an @http route). The handler runs in a fresh instance for every
 // event: nothing it keeps in module scope survives to the next event.
 
 import { send as witSend, close as witClose, info as witInfo } from 'wsh:handler/ws@0.1.0';
 import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
+import { getEnvironment } from 'wasi:cli/environment@0.2.12';
 
 // --- Promises in a synchronous export -------------------------------------------------------
 //
@@ -204,6 +207,25 @@ if (typeof globalThis.console === 'undefined') {
   globalThis.console = { log, info: log, debug: log, warn: error, error, trace: error };
 }
 
+// --- process.env -----------------------------------------------------------------------------
+//
+// The component is a snapshot taken after this module (and the handler's) ran at build time,
+// so anything read then is the build's environment. `process.env` is therefore read from
+// wasi:cli/environment when first touched in an event (`ARC_WSS_URL`, set by the host for every
+// instance), and forgotten when the next call starts.
+
+let environment = null;
+
+if (globalThis.process?.env === undefined) {
+  const proc = (globalThis.process ??= {});
+  Object.defineProperty(proc, 'env', {
+    configurable: true,
+    enumerable: true,
+    get() { return (environment ??= Object.fromEntries(getEnvironment())); },
+    set(value) { environment = value; },
+  });
+}
+
 // --- CommonJS-style handler files -----------------------------------------------------------
 //
 // Architect handlers end with `exports.handler = async function (event) {...}`. In an ES module
@@ -325,6 +347,11 @@ function toEvent(e) {
     body: e.body ?? undefined,
     isBase64Encoded: e.isBase64Encoded,
   };
+  if (e.methodArn != null) {
+    // A call to the $connect authorizer: API Gateway's REQUEST authorizer event.
+    event.type = 'REQUEST';
+    event.methodArn = e.methodArn;
+  }
   compact(rc);
   return compact(event);
 }
@@ -373,7 +400,153 @@ function message(e) {
   return typeof e === 'string' ? e : show(e);
 }
 
-// --- the export -----------------------------------------------------------------------------
+// --- the $connect authorizer ------------------------------------------------------------------
+//
+// Called with API Gateway's REQUEST authorizer event (`type: 'REQUEST'`, `methodArn`), it
+// answers with a policy (`{ principalId, policyDocument, context }`) or `{ isAuthorized,
+// context }`: the host reads that as JSON from a 200 body. `throw new Error('Unauthorized')` is
+// API Gateway's way to answer 401.
+
+const UNAUTHORIZED = { statusCode: 401, body: { tag: 'text', val: '{"message":"Unauthorized"}' }, headers: [] };
+
+function isUnauthorized(e) {
+  return e === 'Unauthorized' || (e instanceof Error && e.message === 'Unauthorized');
+}
+
+/** The authorizer's answer as the WIT response: its JSON as a 200 body, unless it is already a
+ *  response (has a `statusCode`). */
+function toAuthorizerResponse(r) {
+  if (r == null || (typeof r === 'object' && 'statusCode' in r)) return toResponse(r);
+  return { statusCode: 200, body: frame(r), headers: [['content-type', 'application/json']] };
+}
+
+// --- @http: API Gateway's HTTP API payload 2.0 --------------------------------------------------
+
+/** The WIT request as the object a Lambda behind an HTTP API receives (payload format 2.0), plus
+ *  Architect's `method`, `path`, `params` and `query`. Empty fields are absent, as API Gateway
+ *  leaves them out. */
+function toRequest(r) {
+  const c = r.requestContext;
+  const http = { method: r.method, path: r.rawPath, sourceIp: c.sourceIp };
+  if (c.userAgent != null) http.userAgent = c.userAgent;
+  const query = Object.fromEntries(r.queryStringParameters);
+  const params = Object.fromEntries(r.pathParameters);
+  const req = {
+    version: '2.0',
+    routeKey: r.routeKey,
+    rawPath: r.rawPath,
+    rawQueryString: r.rawQueryString,
+    cookies: r.cookies.length ? Array.from(r.cookies) : undefined,
+    headers: Object.fromEntries(r.headers),
+    queryStringParameters: r.queryStringParameters.length ? query : undefined,
+    pathParameters: r.pathParameters.length ? params : undefined,
+    requestContext: {
+      requestId: c.requestId,
+      timeEpoch: Number(c.timeEpoch),
+      domainName: c.domainName,
+      stage: c.stage,
+      apiId: c.apiId,
+      http,
+    },
+    body: r.body ?? undefined,
+    isBase64Encoded: r.isBase64Encoded,
+    // Architect's conveniences (@architect/functions' http).
+    method: r.method,
+    path: r.rawPath,
+    params,
+    query,
+  };
+  return compact(req);
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Bytes as base64 (btoa would need them as a binary string first). */
+function base64(bytes) {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out += B64[n >> 18] + B64[(n >> 12) & 63] + (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') + '=';
+  }
+  return out;
+}
+
+function asBytes(v) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return null;
+}
+
+// Architect's response shorthands and the content type each sets.
+const SHORTHANDS = [
+  ['html', 'text/html; charset=utf-8'],
+  ['json', 'application/json; charset=utf-8'],
+  ['text', 'text/plain; charset=utf-8'],
+  ['css', 'text/css; charset=utf-8'],
+  ['js', 'text/javascript; charset=utf-8'],
+  ['xml', 'application/xml; charset=utf-8'],
+];
+const RESPONSE_KEYS = new Set([
+  'statusCode', 'status', 'headers', 'cookies', 'body', 'isBase64Encoded', 'type', 'location',
+  ...SHORTHANDS.map(([k]) => k),
+]);
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/**
+ * What an HTTP handler returned as the WIT response: `{ statusCode, headers, cookies, body,
+ * isBase64Encoded }` as Lambda takes it, with Architect's shorthands (`status`, `type`, `html`,
+ * `json`, `text`, `css`, `js`, `xml`, `location`). A string is an HTML page; bytes go as base64;
+ * nothing is an empty 200; any other value (or an object with none of those keys) is JSON.
+ */
+function toHttpResponse(r) {
+  if (r == null) return { statusCode: 200, headers: [], cookies: [], body: null, isBase64Encoded: false };
+  if (typeof r === 'string') {
+    return { statusCode: 200, headers: [['content-type', HTML_TYPE]], cookies: [], body: r, isBase64Encoded: false };
+  }
+  if (typeof r !== 'object' || asBytes(r) || Array.isArray(r) || !Object.keys(r).some((k) => RESPONSE_KEYS.has(k))) {
+    r = { body: asBytes(r) ?? r };
+  }
+  let statusCode = r.statusCode ?? r.status ?? (r.location != null ? 302 : 200);
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
+    throw new TypeError(`statusCode ${String(statusCode)} is not an HTTP status`);
+  }
+  const headers = Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)]);
+  const has = (name) => headers.some(([k]) => k.toLowerCase() === name);
+  let type = r.type;
+  let body = r.body;
+  let isBase64Encoded = Boolean(r.isBase64Encoded);
+  for (const [key, contentType] of SHORTHANDS) {
+    if (r[key] !== undefined) {
+      body = key === 'json' ? JSON.stringify(r[key]) : r[key];
+      type ??= contentType;
+      break;
+    }
+  }
+  if (body != null && typeof body !== 'string') {
+    const bytes = asBytes(body);
+    if (bytes) {
+      body = base64(bytes);
+      isBase64Encoded = true;
+    } else {
+      body = JSON.stringify(body);
+      if (body === undefined) throw new TypeError('the response body has no JSON form');
+      type ??= JSON_TYPE;
+    }
+  }
+  if (type != null && !has('content-type')) headers.push(['content-type', String(type)]);
+  if (r.location != null && !has('location')) headers.push(['location', String(r.location)]);
+  const cookies = r.cookies == null ? [] : Array.from(r.cookies, String);
+  return { statusCode, headers, cookies, body: body ?? null, isBase64Encoded: body != null && isBase64Encoded };
+}
+
+// --- the exports --------------------------------------------------------------------------------
 
 function findHandler(mod) {
   const h = mod.handler ?? mod.default?.handler ?? globalThis.module.exports?.handler ?? globalThis.exports?.handler;
@@ -381,6 +554,45 @@ function findHandler(mod) {
     throw new Error('the handler module exports no function `handler` (export async function handler(event) {...}, or exports.handler = ...)');
   }
   return h;
+}
+
+/** Rethrows what a handler threw as the export's err(message). */
+function fail(e) {
+  throw message(e);
+}
+
+/**
+ * Calls the handler (`call`), settles what it returned and makes it the export's result with
+ * `convert`; what it throws or rejects with goes to `rescue`, which returns a result or throws
+ * the err string. Thrown strings become the export's err(...): see componentize-qjs' result
+ * lowering.
+ */
+function run(call, convert, rescue) {
+  environment = null;
+  let out;
+  try {
+    out = call();
+  } catch (e) {
+    return rescue(e);
+  }
+  // Even a handler that is not async may have left reactions queued (`ws.send(...).then(...)`).
+  drainJobs();
+  if (out instanceof QueuedPromise) {
+    const [state, value] = QueuedPromise.peek(out);
+    if (state === 'pending') {
+      throw 'handler returned a promise that never settled (there are no timers or I/O in a wsh handler)';
+    }
+    if (state === 'rejected') return rescue(value);
+    out = value;
+  } else if (out && typeof out.then === 'function') {
+    // StarlingMonkey: its event loop settles this before the export returns.
+    return out.then((v) => { try { return convert(v); } catch (e) { fail(e); } }, rescue);
+  }
+  try {
+    return convert(out);
+  } catch (e) {
+    fail(e);
+  }
 }
 
 /**
@@ -391,36 +603,38 @@ export function __wshHandle(mod) {
   // Found now, while the build pre-initializes the module, so that a missing handler fails the
   // build rather than every event.
   const handler = findHandler(mod);
+  const rescueAuthorizer = (e) => (isUnauthorized(e) ? UNAUTHORIZED : fail(e));
   return function handle(witEvent) {
-    // Thrown strings become the export's err(...): see componentize-qjs' result lowering.
-    let out;
-    try {
-      const event = toEvent(witEvent);
-      const context = {
-        awsRequestId: event.requestContext.requestId,
-        functionName: event.requestContext.routeKey,
-      };
-      out = handler(event, context);
-    } catch (e) {
-      throw message(e);
-    }
-    // Even a handler that is not async may have left reactions queued (`ws.send(...).then(...)`).
-    drainJobs();
-    if (out instanceof QueuedPromise) {
-      const [state, value] = QueuedPromise.peek(out);
-      if (state === 'pending') {
-        throw 'handler returned a promise that never settled (there are no timers or I/O in a wsh handler)';
-      }
-      if (state === 'rejected') throw message(value);
-      out = value;
-    } else if (out && typeof out.then === 'function') {
-      // StarlingMonkey: its event loop settles this before the export returns.
-      return out.then(toResponse, (e) => { throw message(e); });
-    }
-    try {
-      return toResponse(out);
-    } catch (e) {
-      throw message(e);
-    }
+    const authorizer = witEvent.methodArn != null;
+    return run(
+      () => {
+        const event = toEvent(witEvent);
+        const context = {
+          awsRequestId: event.requestContext.requestId,
+          functionName: event.requestContext.routeKey,
+        };
+        return handler(event, context);
+      },
+      authorizer ? toAuthorizerResponse : toResponse,
+      authorizer ? rescueAuthorizer : fail,
+    );
+  };
+}
+
+/**
+ * The WIT export `handle-http` (`handleHttp`) of an @http route: build.mjs's entry for
+ * `--world http-handler` is `export const handleHttp = __wshHandleHttp(userModule)`.
+ */
+export function __wshHandleHttp(mod) {
+  const handler = findHandler(mod);
+  return function handleHttp(witRequest) {
+    return run(
+      () => {
+        const req = toRequest(witRequest);
+        return handler(req, { awsRequestId: req.requestContext.requestId, functionName: req.routeKey });
+      },
+      toHttpResponse,
+      fail,
+    );
   };
 }

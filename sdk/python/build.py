@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Turns a Python handler (a route directory's app.py) into a wsh handler component.
 
-    <venv>/bin/python build.py --wit <wit dir> --out <component.wasm> <route dir>/app.py
+    <venv>/bin/python build.py --wit <wit dir> --out <component.wasm> [--world ws-handler|http-handler] <route dir>/app.py
 
 --wit    the directory holding wsh's handler.wit (the repo's wit/)
 --out    where to write the component (written whole, then renamed into place)
+--world  ws-handler (default): a @ws route or the $connect authorizer, exporting `handle`;
+         http-handler: an @http route, exporting `handle-http`
 --componentize-py
          the componentize-py executable (default: the one beside this Python, i.e. in the venv
          that requirements.txt was installed into, else the one on PATH)
 
 Everything in the route directory goes into the component (app.py and any modules beside it),
-together with this SDK (wsh/, wsh_entry.py). componentize-py imports them during the build,
+together with this SDK (wsh/ and wsh_entry.py, or wsh_http_entry.py for an @http route). The
+world is this SDK's wit/world.wit (wsh's world plus wasi:cli/environment), with the app's wit/
+as a dependency. componentize-py imports them during the build,
 so a syntax or import error in app.py fails the build, naming the file and line.
 
 Why not call componentize-py directly: its guest Python writes __pycache__/ into every -p
@@ -28,7 +32,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORLD = "ws-handler"
+# wsh's worlds: this SDK's world that includes each (wit/world.wit), and its entry module.
+WORLDS = {
+    "ws-handler": ("ws-handler-py", "wsh_entry"),
+    "http-handler": ("http-handler-py", "wsh_http_entry"),
+}
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", "node_modules", "*.wasm", "*.cwasm", ".*")
 
 
@@ -54,10 +62,24 @@ def tidy(output, route_dir):
     return output.strip()
 
 
+def assemble_wit(app_wit, out):
+    """This SDK's wit/ with the app's wit/ (handler.wit and its deps) as a dependency."""
+    shutil.copytree(os.path.join(HERE, "wit"), out)
+    deps = os.path.join(out, "deps")
+    os.makedirs(os.path.join(deps, "wsh-handler"))
+    for name in os.listdir(app_wit):
+        path = os.path.join(app_wit, name)
+        if os.path.isfile(path) and name.endswith(".wit"):
+            shutil.copy(path, os.path.join(deps, "wsh-handler", name))
+        elif os.path.isdir(path) and name == "deps":
+            shutil.copytree(path, deps, dirs_exist_ok=True)
+
+
 def main():
     parser = argparse.ArgumentParser(prog="build.py", description="Build a wsh Python handler component.")
     parser.add_argument("--wit", required=True, help="directory holding wsh's handler.wit")
     parser.add_argument("--out", required=True, help="the component to write")
+    parser.add_argument("--world", default="ws-handler", choices=sorted(WORLDS), help="ws-handler (default) or http-handler")
     parser.add_argument("--componentize-py", dest="tool", help="the componentize-py executable")
     parser.add_argument("handler", help="the route's app.py")
     args = parser.parse_args()
@@ -75,16 +97,19 @@ def main():
         shutil.copytree(route_dir, app, ignore=SKIP)
         os.mkdir(sdk)
         shutil.copytree(os.path.join(HERE, "wsh"), os.path.join(sdk, "wsh"), ignore=SKIP)
-        shutil.copy(os.path.join(HERE, "wsh_entry.py"), sdk)
+        world, entry = WORLDS[args.world]
+        shutil.copy(os.path.join(HERE, f"{entry}.py"), sdk)
+        wit = os.path.join(work, "wit")
+        assemble_wit(os.path.abspath(args.wit), wit)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         partial = f"{out}.partial-{os.getpid()}"
         env = {k: v for k, v in os.environ.items() if k not in ("RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "VIRTUAL_ENV")}
         command = [
             componentize_py(args.tool),
             "-q",
-            "-d", os.path.abspath(args.wit),
-            "-w", WORLD,
-            "componentize", "wsh_entry",
+            "-d", wit,
+            "-w", world,
+            "componentize", entry,
             # /0/ is the route, /1/ the SDK: the order tidy() undoes.
             "-p", app,
             "-p", sdk,
@@ -98,7 +123,7 @@ def main():
         os.replace(partial, out)
 
     size = os.path.getsize(out)
-    print(f"wsh-build-py: {args.handler} -> {out} ({size} bytes, {time.monotonic() - started:.1f} s)")
+    print(f"wsh-build-py: {args.handler} -> {out} ({args.world}, {size} bytes, {time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":

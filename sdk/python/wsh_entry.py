@@ -1,15 +1,20 @@
-"""The component's entry: implements the WIT export ``handle`` by calling ``handler`` of the
-route's ``app.py``. componentize-py imports this (and so ``app``) at build time, so an import
-error in ``app.py`` fails the build."""
-
-import sys
-import traceback
+"""The component's entry for a ``@ws`` route (or the ``$connect`` authorizer): implements the
+WIT export ``handle`` by calling ``handler`` of the route's ``app.py``. componentize-py imports
+this (and so ``app``) at build time, so an import error in ``app.py`` fails the build."""
 
 import app
 import wit_world
-from componentize_py_types import Err
 
-from wsh._event import context_for, to_event, to_response
+from wsh import _env
+from wsh._call import failure, flush
+from wsh._event import (
+    UNAUTHORIZED,
+    context_for,
+    is_unauthorized,
+    to_authorizer_response,
+    to_event,
+    to_response,
+)
 
 if not callable(getattr(app, "handler", None)):
     raise ImportError("app.py defines no function `handler(event, context)`")
@@ -26,13 +31,16 @@ def _warm_up():
         context = wit.RequestContext(
             "$default", event_type, "c", "r", "m", 0, 0, "localhost", "local", "app", identity, None, None, None
         )
-        event = wit.Event(context, [("h", "v")], [("h", ["v"])], None, None, '{"action":"x"}', False)
+        event = wit.Event(context, [("h", "v")], [("h", ["v"])], None, None, '{"action":"x"}', False, None)
+        authorizer = wit.Event(context, [("h", "v")], [("h", ["v"])], None, None, None, False, "arn")
         for _ in range(16):
             ev = to_event(event)
             context_for(ev)
+            to_event(authorizer)
             to_response({"statusCode": 200, "body": "x", "headers": {"a": "b"}})
             to_response({"statusCode": 200, "body": {"k": 1}})
             to_response(None)
+            to_authorizer_response({"isAuthorized": True, "context": {"a": "b"}})
 
 
 _warm_up()
@@ -40,16 +48,15 @@ _warm_up()
 
 class WitWorld(wit_world.WitWorld):
     def handle(self, event):
+        authorizer = event.method_arn is not None
         try:
+            _env.refresh()
             ev = to_event(event)
-            return to_response(app.handler(ev, context_for(ev)))
+            out = app.handler(ev, context_for(ev))
+            return to_authorizer_response(out) if authorizer else to_response(out)
         except Exception as e:
-            # The traceback goes to the log; the host logs the message with the route and request id.
-            # componentize-py mounts the route directory at /0/ and this SDK at /1/.
-            trace = traceback.format_exc().replace('File "/0/', 'File "').replace('File "/1/', 'File "wsh-sdk/')
-            sys.stderr.write(trace)
-            raise Err(f"{type(e).__name__}: {e}") from None
+            if authorizer and is_unauthorized(e):
+                return UNAUTHORIZED
+            raise failure(e) from None
         finally:
-            # The instance is dropped right after this returns: nothing else would flush.
-            sys.stdout.flush()
-            sys.stderr.flush()
+            flush()

@@ -1,4 +1,4 @@
-"""Write a wsh WebSocket handler in Python, the way Architect's Lambda handlers are written.
+"""Write a wsh WebSocket or HTTP handler in Python, the way Architect's Lambda handlers are written.
 
 A route directory holds ``app.py``::
 
@@ -8,9 +8,10 @@ A route directory holds ``app.py``::
         ws.send(id=event["requestContext"]["connectionId"], payload={"hello": "world"})
         return {"statusCode": 200}
 
-``event`` is the dict a Lambda behind API Gateway receives. The handler runs in a fresh
-instance for every event: nothing it keeps in module scope survives to the next event.
-Build it with build.py (see README.md).
+``event`` is the dict a Lambda behind API Gateway receives (for an ``@http`` route, the HTTP
+API's payload 2.0 request, with Architect's ``method``, ``path``, ``params`` and ``query``). The
+handler runs in a fresh instance for every event: nothing it keeps in module scope survives to
+the next event. Build it with build.py (see README.md).
 """
 
 from ._ws import GoneException, PayloadTooLargeException, SlowConsumerException, WsError, dumps, ws

@@ -50,6 +50,9 @@ def to_event(e):
         "multiValueQueryStringParameters": _dict(e.multi_value_query_string_parameters),
         "body": e.body,
         "isBase64Encoded": e.is_base64_encoded,
+        # A call to the $connect authorizer: API Gateway's REQUEST authorizer event.
+        "type": None if e.method_arn is None else "REQUEST",
+        "methodArn": e.method_arn,
     })
 
 
@@ -77,3 +80,20 @@ def to_response(r):
             body = _frame(body)
     headers = [(str(k), str(v)) for k, v in (r.get("headers") or {}).items()]
     return wit.Response(status, body, headers)
+
+
+UNAUTHORIZED = wit.Response(401, wit.Data_Text('{"message":"Unauthorized"}'), [])
+
+
+def is_unauthorized(e):
+    """``raise Exception("Unauthorized")``: API Gateway's way for an authorizer to answer 401."""
+    return str(e) == "Unauthorized"
+
+
+def to_authorizer_response(r):
+    """An authorizer's answer (``{"principalId", "policyDocument", "context"}`` or
+    ``{"isAuthorized", "context"}``) as the JSON body of a 200, which is what the host reads;
+    a dict with a ``statusCode`` (e.g. 401) is a response as it is."""
+    if r is None or (isinstance(r, dict) and "statusCode" in r):
+        return to_response(r)
+    return wit.Response(200, _frame(r), [("content-type", "application/json")])

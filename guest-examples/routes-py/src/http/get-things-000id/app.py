@@ -1,0 +1,24 @@
+"""GET /things/:id: API Gateway's HTTP API request (payload 2.0) in, a Lambda-style response
+out. ``req["params"]`` and ``req["query"]`` are Architect's shorthands for pathParameters and
+queryStringParameters; ARC_WSS_URL is the URL clients open sockets at."""
+
+import json
+import os
+
+
+def handler(req, context):
+    return {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json", "x-route": req["routeKey"]},
+        "cookies": ["seen=1"],
+        "body": json.dumps(
+            {
+                "id": req["params"]["id"],
+                "q": req["query"].get("q"),
+                "method": req["method"],
+                "wss": os.environ.get("ARC_WSS_URL"),
+                "body": req.get("body"),
+            },
+            separators=(",", ":"),
+        ),
+    }
