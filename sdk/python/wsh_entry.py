@@ -44,13 +44,13 @@ def _warm_up():
 
 
 _warm_up()
+_env.install()
 
 
 class WitWorld(wit_world.WitWorld):
     def handle(self, event):
         authorizer = event.method_arn is not None
         try:
-            _env.refresh()
             ev = to_event(event)
             out = app.handler(ev, context_for(ev))
             return to_authorizer_response(out) if authorizer else to_response(out)

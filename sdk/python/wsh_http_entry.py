@@ -35,12 +35,12 @@ def _warm_up():
 
 
 _warm_up()
+_env.install()
 
 
 class WitWorld(wit_world.WitWorld):
     def handle_http(self, request):
         try:
-            _env.refresh()
             req = to_request(request)
             return to_http_response(app.handler(req, context_for(req)))
         except Exception as e:
