@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: setup echo test lint bench autobahn
+.PHONY: setup echo test lint bench autobahn fuzz
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
 # not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
@@ -50,3 +50,8 @@ bench: setup
 # WebSocket conformance: the Autobahn suite through a wasm echo handler (needs Python 2.7).
 autobahn: setup
 	tests/autobahn.sh
+
+# The manifest parser and route selection under cargo-fuzz, N seconds per target (needs
+# `cargo install cargo-fuzz`; the first build takes about 30 minutes).
+fuzz:
+	fuzz/run.sh $(or $(SECONDS_PER_TARGET),60)
