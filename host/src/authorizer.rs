@@ -27,9 +27,9 @@ impl Refusal {
         Refusal { status: 403, body: r#"{"message":"Forbidden"}"#, why }
     }
 
-    /// API Gateway's AuthorizerConfigurationException: the authorizer answered something
-    /// that is not a decision. Fails closed.
-    fn misconfigured(why: String) -> Refusal {
+    /// API Gateway's AuthorizerConfigurationException: the authorizer is missing, failed, or
+    /// answered something that is not a decision. Fails closed.
+    pub fn internal(why: String) -> Refusal {
         Refusal { status: 500, body: r#"{"message":null}"#, why }
     }
 }
@@ -77,17 +77,17 @@ pub fn decide(response: &wit::Response) -> Result<String, Refusal> {
         None => "",
     };
     let answer: Map<String, Value> = serde_json::from_str(text).map_err(|_| {
-        Refusal::misconfigured(format!(
+        Refusal::internal(format!(
             "the authorizer's answer is not a JSON policy or {{\"isAuthorized\": ...}} object: {}",
             clip(text)
         ))
     })?;
     let allowed = if let Some(v) = answer.get("isAuthorized") {
-        v.as_bool().ok_or_else(|| Refusal::misconfigured("isAuthorized is not a boolean".into()))?
+        v.as_bool().ok_or_else(|| Refusal::internal("isAuthorized is not a boolean".into()))?
     } else if let Some(policy) = answer.get("policyDocument") {
-        policy_allows(policy).map_err(Refusal::misconfigured)?
+        policy_allows(policy).map_err(Refusal::internal)?
     } else {
-        return Err(Refusal::misconfigured(format!(
+        return Err(Refusal::internal(format!(
             "the authorizer's answer has neither policyDocument nor isAuthorized: {}",
             clip(text)
         )));
@@ -100,13 +100,13 @@ pub fn decide(response: &wit::Response) -> Result<String, Refusal> {
         Some(Value::Object(map)) => {
             // API Gateway passes only strings, numbers and booleans through.
             if let Some((k, _)) = map.iter().find(|(_, v)| v.is_object() || v.is_array()) {
-                return Err(Refusal::misconfigured(format!(
+                return Err(Refusal::internal(format!(
                     "context.{k} is an object or array; authorizer context values are strings, numbers or booleans"
                 )));
             }
             map.clone()
         }
-        Some(_) => return Err(Refusal::misconfigured("context is not an object".into())),
+        Some(_) => return Err(Refusal::internal("context is not an object".into())),
     };
     if let Some(principal) = answer.get("principalId") {
         context.insert("principalId".into(), principal.clone());

@@ -246,7 +246,7 @@ async fn authorize(
     if let Some(source) = authorizer::missing(sources, &request.headers, request.query) {
         return Err(authorizer::refuse_missing(source));
     }
-    let internal = |why: String| authorizer::Refusal { status: 500, body: r#"{"message":null}"#, why };
+    let internal = authorizer::Refusal::internal;
     let handler = match gw.routes.load().handler(AUTHORIZER) {
         Some(Ok(handler)) => handler,
         Some(Err(why)) => return Err(internal(format!("the authorizer did not load: {why}"))),
