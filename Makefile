@@ -3,12 +3,15 @@
 
 CARGO ?= cargo
 
-.PHONY: setup echo test lint bench autobahn fuzz
+.PHONY: setup test-setup echo test lint bench autobahn fuzz
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
 # not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
-setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py tests/.venv/.installed tests/browser/node_modules/.package-lock.json
+setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py
 	rustup target add wasm32-wasip2
+
+# What only the tests use: boto3 and playwright-core.
+test-setup: setup tests/.venv/.installed tests/browser/node_modules/.package-lock.json
 
 sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.json
 	cd sdk/js && npm install --no-audit --no-fund
@@ -33,7 +36,7 @@ echo: setup
 	$(CARGO) run --release -- serve guest-examples/echo/app.arc
 
 # Guest-loading tests run the release host: a debug wasmtime compiles guests 20-45x slower.
-test: setup
+test: test-setup
 	$(CARGO) test --release
 
 lint:
@@ -41,7 +44,7 @@ lint:
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 # Figures quoted in the README: per-route costs, then the reload benchmarks.
-bench: setup
+bench: test-setup
 	$(CARGO) run --release -q -- bench guest-examples/echo/app.arc
 	$(CARGO) run --release -q -- bench guest-examples/routes/app.arc --events 1000
 	$(CARGO) test --release --test reload -- --ignored --nocapture bench_

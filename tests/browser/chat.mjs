@@ -190,7 +190,7 @@ try {
     timeout: left(),
   })
 } catch (e) {
-  await fail(`could not launch chromium (${process.env.CHROMIUM || '/usr/bin/chromium'}):\n${e.message}`)
+  await fail(`could not launch chromium (${process.env.CHROMIUM || '/usr/bin/chromium'}; install it with \`apt-get install chromium\`, or set CHROMIUM):\n${e.message}`)
 }
 
 const context = await browser.newContext({ viewport: { width: 800, height: 450 } })
