@@ -271,7 +271,7 @@ async fn plain_http(gw: &Arc<Gateway>, peer: SocketAddr, req: Request) -> Respon
     }
     let table = gw.routes.load_full();
     if let Some(matched) = table.http.route(req.method().as_str(), req.uri().path()) {
-        return http_routes::serve(gw, peer, matched, req).await;
+        return http_routes::serve(gw, &table, peer, matched, req).await;
     }
     if let Some(root) = &gw.static_dir
         && (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)

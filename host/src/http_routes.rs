@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
 
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, RouteTable};
 use crate::http_router::Match;
 use crate::ids::{new_id, now_ms};
 use crate::runtime::{CallError, Handler, http_wit};
@@ -25,11 +25,12 @@ const MAX_BODY: usize = 6 << 20;
 /// A request body must arrive within this; the head already had its own deadline.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `req` with the route `matched` chose.
-pub async fn serve(gw: &Arc<Gateway>, peer: SocketAddr, matched: Match<'_>, req: Request) -> Response {
+/// Serves `req` with the route `matched` chose from `table`: the handler comes from the same
+/// table as the match, so a reload in between cannot split them.
+pub async fn serve(gw: &Gateway, table: &RouteTable, peer: SocketAddr, matched: Match<'_>, req: Request) -> Response {
     Stats::add(&gw.stats.http_requests);
-    let key = matched.key.to_string();
-    let handler = match gw.routes.load().handler(&key) {
+    let key = matched.key;
+    let handler = match table.handler(key) {
         Some(Ok(handler)) => handler,
         Some(Err(why)) => {
             tracing::error!(route = %key, "request refused: the handler did not load: {why}");
@@ -40,11 +41,11 @@ pub async fn serve(gw: &Arc<Gateway>, peer: SocketAddr, matched: Match<'_>, req:
             return error(StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
-    let request = match read(req, peer, &key, matched.params, gw).await {
+    let request = match read(req, peer, key, matched.params, gw).await {
         Ok(r) => r,
         Err(response) => return response,
     };
-    call(gw, &handler, &key, request).await
+    call(gw, &handler, key, request).await
 }
 
 async fn call(gw: &Gateway, handler: &Arc<Handler>, key: &str, request: http_wit::HttpRequest) -> Response {
