@@ -33,7 +33,9 @@ async fn connect_handler_can_refuse_with_its_status() {
     let mut ws = server.connect().await;
     let id = connection_id(&mut ws).await;
     drop(ws);
-    let log = server.wait_for_log("the accepted connection's disconnect", REPLY_TIMEOUT, |l| l.contains(&id)).await;
+    // Wait for the handler's own line: the host logs the close (with the id) just before it.
+    let needle = format!("[$disconnect] disconnected {id}");
+    let log = server.wait_for_log("the accepted connection's disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
     assert_eq!(log.matches("[$disconnect] disconnected ").count(), 1, "{log}");
 }
 
