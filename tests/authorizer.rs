@@ -27,7 +27,11 @@ async fn the_authorizer_decides_and_its_context_reaches_every_event() {
     assert_eq!(recv_json(&mut ws).await["authorizer"]["user"], "grace", "every event, not just the first");
 
     assert_eq!(stats(&server).await["connections_refused_by_authorizer"], 3);
-    let log = server.log();
+    let log = server
+        .wait_for_log("both refusals", REPLY_TIMEOUT, |l| {
+            l.contains("identity source missing: header auth") && l.contains("the authorizer denied the connection")
+        })
+        .await;
     assert!(log.contains("identity source missing: header auth"), "{log}");
     assert!(log.contains("the authorizer denied the connection"), "{log}");
 }
@@ -62,7 +66,7 @@ async fn authorizers_fail_closed() {
     // No handler in src/ws/auth.
     let server = Server::start(&app_with_authorizer("auth-missing", None, "route.request.header.auth"));
     assert_eq!(connect_with_headers(&server.url(), &[("auth", "x")]).await.err(), Some(500));
-    assert!(server.log().contains("its directory has no handler"), "{}", server.log());
+    server.wait_for_log("why", REPLY_TIMEOUT, |l| l.contains("its directory has no handler")).await;
 
     // A handler whose answer is not a decision ({"pong": null}), and one that traps.
     for (name, route, why) in

@@ -117,7 +117,7 @@ async fn beyond_loopback_the_api_needs_the_credential() {
     let open = Server::start_with(&example("routes"), &["--host", "0.0.0.0"], &[]);
     let port = open.addr.rsplit(':').next().unwrap().to_string();
     let (local, remote) = (format!("127.0.0.1:{port}"), format!("{ip}:{port}"));
-    assert!(open.log().contains("refuses non-loopback clients"), "a warning at start: {}", open.log());
+    open.wait_for_log("a warning at start", REPLY_TIMEOUT, |l| l.contains("refuses non-loopback clients")).await;
     let mut ws = connect(&format!("ws://{local}")).await;
     let id = connection_id(&mut ws).await;
     let path = format!("/@connections/{id}");
@@ -143,6 +143,10 @@ async fn beyond_loopback_the_api_needs_the_credential() {
     assert_eq!(http(&local, "POST", &format!("/@connections/{id}"), b"unsigned").await.0, 403, "loopback too");
     assert_eq!(boto3_post(&endpoint, &id, "AKIDWSH", "s3cret-for-tests").await, "sent");
     assert_eq!(recv_json(&mut ws).await, json!({"signed": true}), "only the signed push arrived");
-    let log = signed.log();
+    let log = signed
+        .wait_for_log("the refusals", REPLY_TIMEOUT, |l| {
+            l.contains("signature does not match") && l.contains("unknown access key id")
+        })
+        .await;
     assert!(log.contains("signature does not match") && log.contains("unknown access key id"), "{log}");
 }

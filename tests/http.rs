@@ -126,7 +126,11 @@ async fn http_routes_get_api_gateway_requests_and_the_most_specific_route() {
     // requests get a 500, and every other route keeps serving.
     let (status, _, body) = http(&addr, "GET", "/boom", b"").await;
     assert_eq!((status, body.as_str()), (500, r#"{"message":"Internal Server Error"}"#));
-    let log = server.log();
+    let log = server
+        .wait_for_log("the load error", REPLY_TIMEOUT, |l| {
+            l.contains("GET /boom") && l.contains("does not fit the wsh:handler/http-handler world")
+        })
+        .await;
     assert!(log.contains("GET /boom") && log.contains("does not fit the wsh:handler/http-handler world"), "{log}");
     assert_eq!(http(&addr, "GET", "/things/1", b"").await.0, 200);
 }
