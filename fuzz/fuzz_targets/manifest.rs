@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use wsh::manifest;
-use wsh::routing::Selector;
+use wsh::app::manifest;
+use wsh::decide::routing::Selector;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsh::routing::{DEFAULT, Selector, is_message_route};
+use wsh::decide::routing::{DEFAULT, Selector, is_message_route};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use wsh::{bench, serve};
+use wsh::cli::{bench, serve};
 
 #[derive(Parser)]
 #[command(

@@ -13,13 +13,14 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
-use crate::events::{ConnectionContext, error_frame};
-use crate::gateway::Gateway;
+use super::Gateway;
+use crate::bindings::wit;
+use crate::decide::events::{Body, ConnectionContext, error_frame};
+use crate::decide::limits::{self, Expiry, TokenBucket};
+use crate::decide::routing::DISCONNECT;
+use crate::hub::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
 use crate::ids::{new_id, now_ms};
-use crate::limits::{self, Expiry, TokenBucket};
-use crate::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
-use crate::routing::DISCONNECT;
-use crate::runtime::{CallError, wit};
+use crate::runtime::CallError;
 use crate::stats::Stats;
 
 /// Messages read but not yet handled, per connection.
@@ -28,7 +29,7 @@ const INBOUND_QUEUE: usize = 16;
 /// How long a client may take to answer our close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub struct Session {
+pub(super) struct Session {
     pub gw: Arc<Gateway>,
     pub conn: Arc<Connection>,
     pub ctx: ConnectionContext,
@@ -36,7 +37,7 @@ pub struct Session {
 
 /// Serves the connection until it closes, then runs `$disconnect`. `socket` is `None` when the
 /// handshake never completed after `$connect` accepted it.
-pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebSocket>) {
+pub(super) async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebSocket>) {
     // Frames are boxed for the same reason as the outbound queue's (see `registry`).
     let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
     let serve = async {
@@ -51,7 +52,7 @@ pub async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebS
             }
         };
         // From here `ws.send` to this id answers `gone`.
-        session.gw.registry.remove(&session.conn.id);
+        session.gw.hub.remove(&session.conn.id);
         close
     };
     // The dispatcher shares the connection's task (one task per connection keeps 10,000 idle
@@ -113,15 +114,26 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
     let (gw, conn) = (&session.gw, &session.conn);
     let opened = Instant::now();
     let mut last_active = opened;
-    let mut rate = TokenBucket::new(gw.config.message_rate, opened);
+    let mut rate = TokenBucket::new(gw.app.get().settings().message_rate, opened);
+    // A reload changes the limits below: the deadline is recomputed when it does.
+    let mut reloaded = gw.app.subscribe();
     let mut close = None;
     loop {
-        let (deadline, expiry) = limits::deadline(last_active, gw.config.idle_timeout, opened, gw.config.max_lifetime);
-        let message = match tokio::time::timeout_at(deadline.into(), stream.next()).await {
-            Ok(Some(message)) => message,
-            Ok(None) => break,
-            Err(_) if close.is_some() => break,
-            Err(_) => {
+        let app = gw.app.get();
+        let settings = app.settings();
+        let (idle, lifetime) =
+            (Duration::from_secs(settings.idle_timeout_s), Duration::from_secs(settings.max_lifetime_s));
+        let (deadline, expiry) = limits::deadline(last_active, idle, opened, lifetime);
+        drop(app);
+        let message = tokio::select! {
+            message = stream.next() => match message {
+                Some(message) => message,
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                if close.is_some() {
+                    break;
+                }
                 let (counter, why) = match expiry {
                     Expiry::Idle => (&gw.stats.closed_idle, "Going away: idle timeout"),
                     Expiry::Lifetime => (&gw.stats.closed_lifetime, "Going away: maximum connection lifetime"),
@@ -129,12 +141,13 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
                 Stats::add(counter);
                 return ReadEnd::Violation(CloseReason::new(1001, why));
             }
+            Ok(()) = reloaded.changed() => continue,
         };
         // Any frame from the client, pings included, shows it is alive.
         last_active = Instant::now();
         let frame = match message {
-            Ok(Message::Text(t)) => Frame::Text(t.to_string()),
-            Ok(Message::Binary(b)) => Frame::Binary(b.to_vec()),
+            Ok(Message::Text(t)) => Frame::Text(t),
+            Ok(Message::Binary(b)) => Frame::Binary(b),
             Ok(Message::Ping(_) | Message::Pong(_)) => continue,
             Ok(Message::Close(frame)) => {
                 // Keep reading: the next read sends our reply and ends the stream.
@@ -151,14 +164,24 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
                 };
             }
         };
-        if !rate.allow(last_active) {
+        let app = gw.app.get();
+        // The socket's own cap was set at the handshake; a reload may have lowered the limit since.
+        let max_message = (app.settings().max_message_kb as usize) << 10;
+        if frame.len() > max_message {
+            Stats::add(&gw.stats.closed_too_big);
+            let why = format!("Message too big: {} bytes, the limit is {max_message}", frame.len());
+            return ReadEnd::Violation(CloseReason::new(1009, why));
+        }
+        let message_rate = app.settings().message_rate;
+        if !rate.allow(message_rate, last_active) {
             // Refused out loud, never dropped silently: the client is told which message.
             Stats::add(&gw.stats.messages_throttled);
             let request_id = new_id();
-            tracing::warn!(connection = %conn.id, request = %request_id, "message refused: message-rate ({}/s) exceeded", gw.config.message_rate);
-            let _ = conn.send(error_frame("Too Many Requests", &conn.id, &request_id));
+            tracing::warn!(connection = %conn.id, request = %request_id, "message refused: message-rate ({message_rate}/s) exceeded");
+            let _ = conn.send(Frame::text(error_frame("Too Many Requests", &conn.id, &request_id)), app.limits.send);
             continue;
         }
+        drop(app);
         if inbound.send(Box::new(frame)).await.is_err() {
             break;
         }
@@ -191,14 +214,14 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQu
                 (Ok(()), Some(reason)) => Outbound::Close(reason),
                 _ => continue,
             },
-            out = queues.outbound.recv() => match out {
-                Some(out) => *out,
+            out = queues.outbound.next() => match out {
+                Some(out) => out,
                 None => return None,
             },
         };
         let message = match next {
-            Outbound::Frame(Frame::Text(t)) => Message::Text(t.into()),
-            Outbound::Frame(Frame::Binary(b)) => Message::Binary(b.into()),
+            Outbound::Frame(Frame::Text(t)) => Message::Text(t),
+            Outbound::Frame(Frame::Binary(b)) => Message::Binary(b),
             Outbound::Close(reason) => {
                 let frame = CloseFrame { code: reason.code, reason: reason.reason.clone().into() };
                 let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
@@ -225,60 +248,55 @@ async fn on_message(session: &Session, frame: Frame) {
     let Session { gw, conn, ctx } = session;
     let now = now_ms();
     conn.touch(now);
-    let table = gw.routes.load();
-    let text = match &frame {
-        Frame::Text(t) => Some(t.as_str()),
-        Frame::Binary(_) => None,
+    let app = gw.app.get();
+    let body = match &frame {
+        Frame::Text(t) => Body::Text(t.as_str()),
+        Frame::Binary(b) => Body::Binary(b),
     };
-    let route = table.selector.select(text, |key| table.has_route(key));
-    let handler = table.handler(&route);
-    drop(table);
+    let text = match body {
+        Body::Text(t) => Some(t),
+        Body::Binary(_) => None,
+    };
+    let route = app.selector.select(text, |key| app.has_route(key));
     let request_id = new_id();
-    let handler = match handler {
+    let send = |frame: Frame| {
+        let _ = conn.send(frame, app.limits.send);
+    };
+    let handler = match app.handler(&route) {
         Some(Ok(handler)) => handler,
         Some(Err(why)) => {
             tracing::error!(route = %route, connection = %conn.id, request = %request_id, "handler did not load: {why}");
-            let _ = conn.send(error_frame("Internal server error", &conn.id, &request_id));
-            return;
+            return send(Frame::text(error_frame("Internal server error", &conn.id, &request_id)));
         }
-        None => {
-            // No route matched and there is no $default: API Gateway's answer.
-            let _ = conn.send(error_frame("Forbidden", &conn.id, &request_id));
-            return;
-        }
+        // No route matched and there is no $default: API Gateway's answer.
+        None => return send(Frame::text(error_frame("Forbidden", &conn.id, &request_id))),
     };
     Stats::add(&gw.stats.messages);
-    let event = ctx.message(&route, &frame, request_id.clone(), new_id(), now);
+    let event = ctx.message(&app.api, &route, body, request_id.clone(), new_id(), now);
     let reply = |outcome: Result<wit::Response, CallError>| match outcome {
+        // A two-way route: the body goes back to the caller.
         Ok(response) => {
-            // A two-way route: the body goes back to the caller.
             if let Some(body) = response.body {
-                let _ = conn.send(frame_of(body));
+                send(body.into());
             }
         }
         Err(e) => {
             Stats::add(&gw.stats.handler_errors);
             tracing::error!(route = %route, connection = %conn.id, request = %request_id, "{e}");
-            let _ = conn.send(error_frame("Internal server error", &conn.id, &request_id));
+            send(Frame::text(error_frame("Internal server error", &conn.id, &request_id)));
         }
     };
-    gw.runtime.call_then(&handler, &event, reply).await;
+    reply(gw.runtime.call(&handler, app.limits, event).await);
 }
 
 async fn disconnect(session: &Session, close: CloseReason) {
     let Session { gw, conn, ctx } = session;
     tracing::debug!(connection = %conn.id, code = close.code, "disconnected");
-    let Some(Ok(handler)) = gw.routes.load().handler(DISCONNECT) else { return };
+    let app = gw.app.get();
+    let Some(Ok(handler)) = app.handler(DISCONNECT) else { return };
     let request_id = new_id();
-    let event = ctx.disconnect(close.code, &close.reason, request_id.clone(), now_ms());
-    if let Err(e) = gw.runtime.call(&handler, &event).await {
+    let event = ctx.disconnect(&app.api, close.code, &close.reason, request_id.clone(), now_ms());
+    if let Err(e) = gw.runtime.call(&handler, app.limits, event).await {
         tracing::error!(route = DISCONNECT, connection = %conn.id, request = %request_id, "{e}");
-    }
-}
-
-pub fn frame_of(data: crate::runtime::wit::Data) -> Frame {
-    match data {
-        crate::runtime::wit::Data::Text(t) => Frame::Text(t),
-        crate::runtime::wit::Data::Binary(b) => Frame::Binary(b),
     }
 }

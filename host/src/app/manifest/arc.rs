@@ -9,160 +9,9 @@
 //! Parsing is pure (text in, `Manifest` out) so that every error can name `file:line` and the
 //! parser can be unit-tested and fuzzed without a filesystem.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result};
-
-/// The manifest as the user wrote it, validated but not yet resolved against the filesystem.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Manifest {
-    pub app: Option<String>,
-    /// `None` when there is no `@ws` section: the app serves no WebSocket routes.
-    pub ws: Option<WsSection>,
-    pub http: Vec<HttpRoute>,
-    /// The folder `@static` serves at `/_static/` (`public` unless `folder` says otherwise);
-    /// `None` without `@static`.
-    pub static_dir: Option<String>,
-    pub settings: Settings,
-    /// Things that are not errors but that the user should see (unknown pragmas, ...).
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WsSection {
-    /// Custom route keys in the order written; the built-in routes are always present.
-    pub custom_routes: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpRoute {
-    /// Lower case: `get`, `post`, ..., or `any`.
-    pub method: String,
-    pub path: String,
-    pub line: usize,
-}
-
-/// The `@wsh` section.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// API Gateway's route selection expression.
-    pub route_selection: String,
-    /// Reported to handlers as `requestContext.stage`.
-    pub stage: String,
-    /// Wall-clock budget of one handler call (API Gateway's integration timeout is 29 s).
-    pub handler_timeout_ms: u64,
-    /// Linear memory one handler instance may grow to.
-    pub handler_memory_mb: u64,
-    /// Largest message a client may send (API Gateway: 128 KB); above it, close 1009.
-    pub max_message_kb: u64,
-    /// Largest frame a client may send (API Gateway: 32 KB); above it, close 1009.
-    pub max_frame_kb: u64,
-    /// A connection that sends nothing this long is closed with 1001 (API Gateway: 10 min).
-    pub idle_timeout_s: u64,
-    /// A connection is closed with 1001 at this age (API Gateway: 2 h).
-    pub max_lifetime_s: u64,
-    /// Open connections at most; further handshakes get 503.
-    pub max_connections: u64,
-    /// New connections per second (a burst of as many is allowed); beyond, handshakes get 429.
-    pub connect_rate: u64,
-    /// Messages per second per connection; beyond, the message is refused with a
-    /// `Too Many Requests` error frame.
-    pub message_rate: u64,
-    /// Frames waiting for a client that does not read; beyond, it is closed with 1008.
-    pub outbound_queue: u64,
-    /// When set, a handshake whose `Origin` is not listed is refused with 403 (browsers send
-    /// `Origin`; a client without one is not a browser and is let through).
-    pub allowed_origins: Option<Vec<String>>,
-    /// Time a client has to send a whole HTTP request head (the WebSocket handshake included),
-    /// and the longest a kept-alive HTTP connection may idle.
-    pub handshake_timeout_s: u64,
-    /// Request line plus headers (API Gateway: 10 KB); above it, 431.
-    pub max_header_kb: u64,
-    /// The `$connect` authorizer: a handler in `src/ws/<name>` that allows or denies each
-    /// handshake.
-    pub authorizer: Option<Authorizer>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authorizer {
-    pub name: String,
-    /// What a handshake must carry for the authorizer to run at all; without it, 401.
-    pub identity_sources: Vec<IdentitySource>,
-}
-
-/// API Gateway's `route.request.header.Auth` and `route.request.querystring.token`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentitySource {
-    /// Lower case: header names are case-insensitive.
-    Header(String),
-    QueryString(String),
-}
-
-impl IdentitySource {
-    pub fn parse(text: &str) -> Result<IdentitySource, String> {
-        let source = if let Some(name) = text.strip_prefix("route.request.header.") {
-            IdentitySource::Header(name.to_ascii_lowercase())
-        } else if let Some(name) = text.strip_prefix("route.request.querystring.") {
-            IdentitySource::QueryString(name.to_string())
-        } else {
-            return Err(format!(
-                "identity source '{text}' is not route.request.header.NAME or route.request.querystring.NAME"
-            ));
-        };
-        match &source {
-            IdentitySource::Header(n) | IdentitySource::QueryString(n) if n.is_empty() => {
-                Err(format!("identity source '{text}' names no header or parameter"))
-            }
-            _ => Ok(source),
-        }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            route_selection: "$request.body.action".to_string(),
-            stage: "local".to_string(),
-            handler_timeout_ms: 29_000,
-            handler_memory_mb: 128,
-            max_message_kb: 128,
-            max_frame_kb: 32,
-            idle_timeout_s: 600,
-            max_lifetime_s: 7200,
-            max_connections: 100_000,
-            connect_rate: 500,
-            message_rate: 500,
-            outbound_queue: 1024,
-            allowed_origins: None,
-            handshake_timeout_s: 10,
-            max_header_kb: 10,
-            authorizer: None,
-        }
-    }
-}
-
-/// A syntax or validation error at one line of the manifest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub file: PathBuf,
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-/// Reads and parses the manifest at `path`.
-pub fn load(path: &Path) -> Result<Manifest> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read manifest {}", path.display()))?;
-    Ok(parse(&text, path)?)
-}
+use super::{HttpRoute, Manifest, ParseError, Settings, WsSection};
 
 const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "options", "head", "any"];
 
@@ -293,89 +142,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Manifest, ParseError> {
                 [_, _] => m.warnings.push(format!("{}:{line_no}: ignoring @static setting '{line}'", file.display())),
                 _ => return Err(err(line_no, format!("a @static setting is 'key value', found '{line}'"))),
             },
-            Section::Wsh => parse_setting(&mut m.settings, &words).map_err(|message| err(line_no, message))?,
+            Section::Wsh => m.settings.set(&words).map_err(|message| err(line_no, message))?,
         }
     }
     Ok(m)
-}
-
-const SETTINGS: &[&str] = &[
-    "route-selection",
-    "stage",
-    "handler-timeout-ms",
-    "handler-memory-mb",
-    "max-message-kb",
-    "max-frame-kb",
-    "idle-timeout-s",
-    "max-lifetime-s",
-    "max-connections",
-    "connect-rate",
-    "message-rate",
-    "outbound-queue",
-    "allowed-origins",
-    "handshake-timeout-s",
-    "max-header-kb",
-    "authorizer",
-    "identity-source",
-];
-
-fn parse_setting(s: &mut Settings, words: &[&str]) -> Result<(), String> {
-    if let ["identity-source", sources @ ..] = words {
-        let Some(auth) = &mut s.authorizer else {
-            return Err("identity-source belongs to an authorizer: put 'authorizer <name>' on a line before it".into());
-        };
-        if sources.is_empty() {
-            return Err(
-                "identity-source lists one or more sources, e.g. 'identity-source route.request.header.Auth'".into()
-            );
-        }
-        auth.identity_sources = sources.iter().map(|t| IdentitySource::parse(t)).collect::<Result<_, _>>()?;
-        return Ok(());
-    }
-    if let ["allowed-origins", origins @ ..] = words {
-        if origins.is_empty() {
-            return Err("allowed-origins lists one or more origins, e.g. 'allowed-origins https://example.com'".into());
-        }
-        s.allowed_origins = Some(origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect());
-        return Ok(());
-    }
-    let [key, value] = words[..] else {
-        return Err(format!("a @wsh setting is 'key value', found '{}'", words.join(" ")));
-    };
-    let number = |what: &str| -> Result<u64, String> {
-        value
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("{what} must be a positive whole number, found '{value}'"))
-    };
-    match key {
-        "route-selection" => {
-            crate::routing::Selector::parse(value)?;
-            s.route_selection = value.to_string();
-        }
-        "stage" => s.stage = value.to_string(),
-        "handler-timeout-ms" => s.handler_timeout_ms = number(key)?,
-        "handler-memory-mb" => s.handler_memory_mb = number(key)?,
-        "max-message-kb" => s.max_message_kb = number(key)?,
-        "max-frame-kb" => s.max_frame_kb = number(key)?,
-        "idle-timeout-s" => s.idle_timeout_s = number(key)?,
-        "max-lifetime-s" => s.max_lifetime_s = number(key)?,
-        "max-connections" => s.max_connections = number(key)?,
-        "connect-rate" => s.connect_rate = number(key)?,
-        "message-rate" => s.message_rate = number(key)?,
-        "outbound-queue" => s.outbound_queue = number(key)?,
-        "handshake-timeout-s" => s.handshake_timeout_s = number(key)?,
-        "max-header-kb" => s.max_header_kb = number(key)?,
-        "authorizer" => {
-            if !valid_route_key(value) || value.contains(':') {
-                return Err(format!("authorizer '{value}' is not a directory name under src/ws"));
-            }
-            s.authorizer = Some(Authorizer { name: value.to_string(), identity_sources: Vec::new() });
-        }
-        other => return Err(format!("unknown @wsh setting '{other}' (known: {})", SETTINGS.join(", "))),
-    }
-    Ok(())
 }
 
 fn valid_route_key(key: &str) -> bool {
@@ -396,6 +166,8 @@ fn strip_comment(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::decide::authorizer::IdentitySource;
 
     fn ok(text: &str) -> Manifest {
         parse(text, Path::new("app.arc")).expect("parses")

@@ -5,19 +5,29 @@
 //! never waits, so a handler sending to a slow client gets an error value instead of a hang.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
+use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use tokio::sync::{mpsc, watch};
 
-/// A frame for one client.
+use crate::bindings::wit;
+pub use crate::decide::events::Identity;
+
+/// A frame for one client. Its payload is shared, not copied: one frame queued for a thousand
+/// connections is one allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
-    Text(String),
-    Binary(Vec<u8>),
+    Text(Utf8Bytes),
+    Binary(Bytes),
 }
 
 impl Frame {
+    pub fn text(text: impl Into<Utf8Bytes>) -> Frame {
+        Frame::Text(text.into())
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Frame::Text(s) => s.len(),
@@ -25,9 +35,32 @@ impl Frame {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// UTF-8 bytes are a text frame, anything else a binary one (how `@connections` and `@rooms`
+    /// read a request body).
+    pub fn from_body(body: Bytes) -> Frame {
+        match Utf8Bytes::try_from(body.clone()) {
+            Ok(text) => Frame::Text(text),
+            Err(_) => Frame::Binary(body),
+        }
     }
+}
+
+impl From<wit::Data> for Frame {
+    fn from(data: wit::Data) -> Frame {
+        match data {
+            wit::Data::Text(t) => Frame::Text(t.into()),
+            wit::Data::Binary(b) => Frame::Binary(b.into()),
+        }
+    }
+}
+
+/// What a send may queue, from the app's settings at the time of the send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimits {
+    /// Bytes in one frame.
+    pub max_payload: usize,
+    /// Frames waiting for a client that does not read; beyond, it is closed with 1008.
+    pub max_queued: usize,
 }
 
 /// What the socket's writer receives, in order.
@@ -48,13 +81,6 @@ impl CloseReason {
     pub fn new(code: u16, reason: impl Into<String>) -> CloseReason {
         CloseReason { code, reason: reason.into() }
     }
-}
-
-/// Who is on the other end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub source_ip: String,
-    pub user_agent: Option<String>,
 }
 
 /// Why a `send`, `close` or `info` did not happen.
@@ -83,66 +109,77 @@ pub struct Connection {
     pub identity: Identity,
     last_active_at: AtomicU64,
     /// Boxed: a queue's first block holds 32 slots, allocated up front, and a box keeps that
-    /// to 32 pointers on each of 10,000 idle connections.
-    outbound: mpsc::Sender<Box<Outbound>>,
+    /// to 32 pointers on each of 10,000 idle connections. Unbounded as a channel, bounded by
+    /// `queued` against the limit in force at each send, so that a reload changes it for open
+    /// connections too.
+    outbound: mpsc::UnboundedSender<Box<Outbound>>,
+    /// Frames in `outbound` that the writer has not taken yet.
+    queued: Arc<AtomicUsize>,
     /// A close that must not wait behind the queue (the queue may be full).
     evict: watch::Sender<Option<CloseReason>>,
-    max_frame: usize,
 }
 
 /// The socket side of a connection: what its writer task drains.
 pub struct ConnectionQueues {
-    pub outbound: mpsc::Receiver<Box<Outbound>>,
+    pub outbound: Outbox,
     pub evict: watch::Receiver<Option<CloseReason>>,
 }
 
+/// The receiving end of a connection's outbound queue.
+pub struct Outbox {
+    rx: mpsc::UnboundedReceiver<Box<Outbound>>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Outbox {
+    /// The next queued frame or close; `None` once the connection is dropped everywhere.
+    pub async fn next(&mut self) -> Option<Outbound> {
+        let out = self.rx.recv().await?;
+        self.queued.fetch_sub(1, Ordering::Relaxed);
+        Some(*out)
+    }
+}
+
 impl Connection {
-    /// `queue` bounds the frames waiting for a client; `max_frame` the size of one.
-    pub fn new(
-        id: String,
-        connected_at: u64,
-        identity: Identity,
-        queue: usize,
-        max_frame: usize,
-    ) -> (Arc<Connection>, ConnectionQueues) {
-        let (outbound, outbound_rx) = mpsc::channel(queue);
+    pub fn new(id: String, connected_at: u64, identity: Identity) -> (Arc<Connection>, ConnectionQueues) {
+        let (outbound, outbound_rx) = mpsc::unbounded_channel();
         let (evict, evict_rx) = watch::channel(None);
+        let queued = Arc::new(AtomicUsize::new(0));
         let conn = Connection {
             id,
             connected_at,
             identity,
             last_active_at: AtomicU64::new(connected_at),
             outbound,
+            queued: queued.clone(),
             evict,
-            max_frame,
         };
-        (Arc::new(conn), ConnectionQueues { outbound: outbound_rx, evict: evict_rx })
+        (Arc::new(conn), ConnectionQueues { outbound: Outbox { rx: outbound_rx, queued }, evict: evict_rx })
     }
 
-    pub fn send(&self, frame: Frame) -> Result<(), SendError> {
-        if frame.len() > self.max_frame {
+    pub fn send(&self, frame: Frame, limits: SendLimits) -> Result<(), SendError> {
+        if frame.len() > limits.max_payload {
             return Err(SendError::PayloadTooLarge);
         }
-        match self.outbound.try_send(Box::new(Outbound::Frame(frame))) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Gone),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.evict(CloseReason::new(1008, "slow consumer: outbound queue full"));
-                Err(SendError::SlowConsumer)
-            }
+        if self.queued.fetch_add(1, Ordering::Relaxed) >= limits.max_queued {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            self.evict(CloseReason::new(1008, "slow consumer: outbound queue full"));
+            return Err(SendError::SlowConsumer);
         }
+        self.push(Outbound::Frame(frame))
     }
 
     /// Closes after what is already queued has been sent.
     pub fn close(&self, reason: CloseReason) -> Result<(), SendError> {
-        match self.outbound.try_send(Box::new(Outbound::Close(reason.clone()))) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Gone),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.evict(reason);
-                Ok(())
-            }
-        }
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        self.push(Outbound::Close(reason))
+    }
+
+    fn push(&self, out: Outbound) -> Result<(), SendError> {
+        self.outbound.send(Box::new(out)).map_err(|_| {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            SendError::Gone
+        })
     }
 
     /// Closes now, dropping what is queued.
@@ -195,16 +232,12 @@ impl Registry {
         self.connections.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     pub fn all(&self) -> Vec<Arc<Connection>> {
         self.connections.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
     }
 
-    pub fn send(&self, id: &str, frame: Frame) -> Result<(), SendError> {
-        self.get(id).ok_or(SendError::Gone)?.send(frame)
+    pub fn send(&self, id: &str, frame: Frame, limits: SendLimits) -> Result<(), SendError> {
+        self.get(id).ok_or(SendError::Gone)?.send(frame, limits)
     }
 
     pub fn close(&self, id: &str, reason: CloseReason) -> Result<(), SendError> {
@@ -226,53 +259,69 @@ impl Registry {
 mod tests {
     use super::*;
 
-    fn conn(id: &str, queue: usize) -> (Arc<Connection>, ConnectionQueues) {
+    fn conn(id: &str) -> (Arc<Connection>, ConnectionQueues) {
         let identity = Identity { source_ip: "127.0.0.1".into(), user_agent: None };
-        Connection::new(id.into(), 1000, identity, queue, 16)
+        Connection::new(id.into(), 1000, identity)
     }
 
-    #[test]
-    fn send_queues_in_order_and_gone_after_remove() {
+    fn limits(max_queued: usize) -> SendLimits {
+        SendLimits { max_payload: 16, max_queued }
+    }
+
+    #[tokio::test]
+    async fn send_queues_in_order_and_gone_after_remove() {
         let reg = Registry::default();
-        let (c, mut q) = conn("a", 8);
+        let (c, mut q) = conn("a");
         reg.insert(c);
-        reg.send("a", Frame::Text("1".into())).unwrap();
+        reg.send("a", Frame::text("1"), limits(8)).unwrap();
         reg.close("a", CloseReason::new(1000, "")).unwrap();
-        assert_eq!(*q.outbound.try_recv().unwrap(), Outbound::Frame(Frame::Text("1".into())));
-        assert_eq!(*q.outbound.try_recv().unwrap(), Outbound::Close(CloseReason::new(1000, "")));
+        assert_eq!(q.outbound.next().await, Some(Outbound::Frame(Frame::text("1"))));
+        assert_eq!(q.outbound.next().await, Some(Outbound::Close(CloseReason::new(1000, ""))));
         reg.remove("a");
-        assert_eq!(reg.send("a", Frame::Text("x".into())), Err(SendError::Gone));
+        assert_eq!(reg.send("a", Frame::text("x"), limits(8)), Err(SendError::Gone));
         assert_eq!(reg.info("a"), Err(SendError::Gone));
-        assert_eq!(reg.send("nobody", Frame::Text("x".into())), Err(SendError::Gone));
+        assert_eq!(reg.send("nobody", Frame::text("x"), limits(8)), Err(SendError::Gone));
     }
 
-    #[test]
-    fn full_queue_evicts_with_1008() {
-        let (c, q) = conn("a", 1);
-        c.send(Frame::Text("1".into())).unwrap();
-        assert_eq!(c.send(Frame::Text("2".into())), Err(SendError::SlowConsumer));
+    #[tokio::test]
+    async fn full_queue_evicts_with_1008_under_the_limit_in_force() {
+        let (c, mut q) = conn("a");
+        c.send(Frame::text("1"), limits(2)).unwrap();
+        c.send(Frame::text("2"), limits(2)).unwrap();
+        // A lower limit applies to the next send.
+        assert_eq!(c.send(Frame::text("3"), limits(1)), Err(SendError::SlowConsumer));
         assert_eq!(q.evict.borrow().as_ref().map(|r| r.code), Some(1008));
         // A later reason does not replace the first.
         c.evict(CloseReason::new(1001, "going away"));
         assert_eq!(q.evict.borrow().as_ref().map(|r| r.code), Some(1008));
+        // What the writer takes frees room.
+        q.outbound.next().await.unwrap();
+        q.outbound.next().await.unwrap();
+        c.send(Frame::text("4"), limits(1)).unwrap();
     }
 
     #[test]
     fn oversize_payload_is_refused() {
-        let (c, _q) = conn("a", 4);
-        assert_eq!(c.send(Frame::Binary(vec![0; 17])), Err(SendError::PayloadTooLarge));
+        let (c, _q) = conn("a");
+        assert_eq!(c.send(Frame::Binary(vec![0; 17].into()), limits(4)), Err(SendError::PayloadTooLarge));
     }
 
     #[test]
     fn closed_socket_is_gone() {
-        let (c, q) = conn("a", 4);
+        let (c, q) = conn("a");
         drop(q);
-        assert_eq!(c.send(Frame::Text("x".into())), Err(SendError::Gone));
+        assert_eq!(c.send(Frame::text("x"), limits(4)), Err(SendError::Gone));
+    }
+
+    #[test]
+    fn bodies_are_text_when_they_are_utf8() {
+        assert_eq!(Frame::from_body(Bytes::from_static(b"hi")), Frame::text("hi"));
+        assert_eq!(Frame::from_body(Bytes::from_static(b"\xff")), Frame::Binary(Bytes::from_static(b"\xff")));
     }
 
     #[test]
     fn touch_only_moves_forward() {
-        let (c, _q) = conn("a", 4);
+        let (c, _q) = conn("a");
         c.touch(5000);
         c.touch(3000);
         assert_eq!(c.info().last_active_at, 5000);

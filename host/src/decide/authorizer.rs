@@ -5,8 +5,45 @@
 
 use serde_json::{Map, Value};
 
-use crate::manifest::IdentitySource;
-use crate::runtime::wit;
+use crate::bindings::wit;
+
+/// API Gateway's `route.request.header.Auth` and `route.request.querystring.token`: what a
+/// handshake must carry for the authorizer to run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// Lower case: header names are case-insensitive.
+    Header(String),
+    QueryString(String),
+}
+
+impl IdentitySource {
+    pub fn parse(text: &str) -> Result<IdentitySource, String> {
+        let source = if let Some(name) = text.strip_prefix("route.request.header.") {
+            IdentitySource::Header(name.to_ascii_lowercase())
+        } else if let Some(name) = text.strip_prefix("route.request.querystring.") {
+            IdentitySource::QueryString(name.to_string())
+        } else {
+            return Err(format!(
+                "identity source '{text}' is not route.request.header.NAME or route.request.querystring.NAME"
+            ));
+        };
+        match &source {
+            IdentitySource::Header(n) | IdentitySource::QueryString(n) if n.is_empty() => {
+                Err(format!("identity source '{text}' names no header or parameter"))
+            }
+            _ => Ok(source),
+        }
+    }
+}
+
+impl std::fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdentitySource::Header(name) => write!(f, "route.request.header.{name}"),
+            IdentitySource::QueryString(name) => write!(f, "route.request.querystring.{name}"),
+        }
+    }
+}
 
 /// Why a handshake is refused, with API Gateway's status and body.
 #[derive(Debug, Clone, PartialEq, Eq)]

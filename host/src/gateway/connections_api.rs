@@ -22,12 +22,13 @@ use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::gateway::Gateway;
-use crate::registry::{CloseReason, Frame, SendError};
-use crate::sigv4;
+use super::Gateway;
+use crate::app::snapshot::App;
+use crate::decide::sigv4;
+use crate::hub::registry::{CloseReason, Frame, SendError};
 
 /// The connection id of an `@connections` path, if this is one.
-pub fn connection_id(path: &str) -> Option<String> {
+pub(super) fn connection_id(path: &str) -> Option<String> {
     let mut segments = path.trim_start_matches('/').split('/');
     let first = segments.next()?;
     let at = if first == "@connections" {
@@ -42,28 +43,22 @@ pub fn connection_id(path: &str) -> Option<String> {
     Some(percent_encoding::percent_decode_str(at).decode_utf8_lossy().into_owned())
 }
 
-pub async fn handle(gw: &Gateway, peer: SocketAddr, id: String, req: Request) -> Response {
+pub(super) async fn handle(gw: &Gateway, app: &App, peer: SocketAddr, id: String, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body: Bytes = match axum::body::to_bytes(body, gw.config.max_message).await {
+    let body: Bytes = match axum::body::to_bytes(body, app.limits.send.max_payload).await {
         Ok(b) => b,
         Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException", "payload too large"),
     };
-    if let Err(why) = admit(gw.connections_credential.as_ref(), peer, &parts, &body) {
+    if let Err(why) = admit(gw.credential.as_ref(), peer, &parts, &body) {
         tracing::warn!("refusing @connections {} {id} from {peer}: {why}", parts.method);
         return error(StatusCode::FORBIDDEN, "ForbiddenException", &why);
     }
     match parts.method {
-        Method::POST => {
-            let frame = match String::from_utf8(body.to_vec()) {
-                Ok(text) => Frame::Text(text),
-                Err(e) => Frame::Binary(e.into_bytes()),
-            };
-            match gw.registry.send(&id, frame) {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(e) => send_error(e),
-            }
-        }
-        Method::GET => match gw.registry.info(&id) {
+        Method::POST => match gw.hub.send(&id, Frame::from_body(body), app.limits.send) {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(e) => send_error(e),
+        },
+        Method::GET => match gw.hub.info(&id) {
             Ok(info) => axum::Json(serde_json::json!({
                 "connectedAt": iso(info.connected_at),
                 "lastActiveAt": iso(info.last_active_at),
@@ -72,7 +67,7 @@ pub async fn handle(gw: &Gateway, peer: SocketAddr, id: String, req: Request) ->
             .into_response(),
             Err(e) => send_error(e),
         },
-        Method::DELETE => match gw.registry.close(&id, CloseReason::new(1000, "closed by @connections DELETE")) {
+        Method::DELETE => match gw.hub.close(&id, CloseReason::new(1000, "closed by @connections DELETE")) {
             Ok(()) => StatusCode::NO_CONTENT.into_response(),
             Err(e) => send_error(e),
         },

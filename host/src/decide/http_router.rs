@@ -4,9 +4,6 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::app::http_route_key;
-use crate::manifest::HttpRoute;
-
 #[derive(Debug, Clone, Default)]
 pub struct HttpRouter {
     routes: Vec<Pattern>,
@@ -36,12 +33,18 @@ pub struct Match<'a> {
     pub params: Vec<(String, String)>,
 }
 
+/// `GET /things/:id`: how API Gateway names an HTTP route, and how wsh keys it.
+pub fn http_route_key(method: &str, path: &str) -> String {
+    format!("{} {path}", method.to_ascii_uppercase())
+}
+
 impl HttpRouter {
-    pub fn new(routes: &[HttpRoute]) -> HttpRouter {
+    /// A router for `(method, path)` routes as the manifest lists them (`get`, `/things/:id`).
+    pub fn new<'a>(routes: impl IntoIterator<Item = (&'a str, &'a str)>) -> HttpRouter {
         let routes = routes
-            .iter()
-            .map(|r| {
-                let mut parts: Vec<&str> = r.path.split('/').filter(|s| !s.is_empty()).collect();
+            .into_iter()
+            .map(|(method, path)| {
+                let mut parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
                 let greedy = parts.last() == Some(&"*");
                 if greedy {
                     parts.pop();
@@ -53,15 +56,12 @@ impl HttpRouter {
                         None => Segment::Literal(p.to_string()),
                     })
                     .collect();
-                let method = (r.method != "any").then(|| r.method.to_ascii_uppercase());
-                Pattern { key: http_route_key(&r.method, &r.path), method, segments, greedy }
+                let key = http_route_key(method, path);
+                let method = (method != "any").then(|| method.to_ascii_uppercase());
+                Pattern { key, method, segments, greedy }
             })
             .collect();
         HttpRouter { routes }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
     }
 
     /// The route for `method` (upper case) and `raw_path` (as sent, percent-encoded); `None`
@@ -124,15 +124,7 @@ mod tests {
     use super::*;
 
     fn router(routes: &[&str]) -> HttpRouter {
-        let routes: Vec<HttpRoute> = routes
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let (method, path) = r.split_once(' ').unwrap();
-                HttpRoute { method: method.into(), path: path.into(), line: i + 1 }
-            })
-            .collect();
-        HttpRouter::new(&routes)
+        HttpRouter::new(routes.iter().map(|r| r.split_once(' ').unwrap()))
     }
 
     fn key<'a>(r: &'a HttpRouter, method: &str, path: &str) -> Option<&'a str> {

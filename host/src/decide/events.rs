@@ -5,9 +5,23 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::registry::{Frame, Identity};
-use crate::routing::{CONNECT, DISCONNECT};
-use crate::runtime::wit;
+use crate::bindings::wit;
+use crate::decide::routing::{CONNECT, DISCONNECT};
+
+/// Who is on the other end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub source_ip: String,
+    pub user_agent: Option<String>,
+}
+
+/// What the app is called where events say so: `requestContext.stage` and `apiId`. Part of
+/// the app's settings, so an event reads them from the app it runs in.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub stage: Arc<str>,
+    pub api_id: Arc<str>,
+}
 
 /// What every event of one connection shares.
 #[derive(Debug, Clone)]
@@ -17,10 +31,15 @@ pub struct ConnectionContext {
     /// The `Host` the client connected to.
     pub domain_name: String,
     pub identity: Identity,
-    pub stage: Arc<str>,
-    pub api_id: Arc<str>,
     /// The authorizer's context (JSON object), when an authorizer ran on connect.
     pub authorizer: Option<String>,
+}
+
+/// A message's content.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    Text(&'a str),
+    Binary(&'a [u8]),
 }
 
 /// The request as the `$connect` event carries it.
@@ -34,6 +53,7 @@ pub struct ConnectRequest<'a> {
 impl ConnectionContext {
     fn request_context(
         &self,
+        api: &Api,
         route_key: &str,
         event_type: wit::EventType,
         request_id: String,
@@ -48,8 +68,8 @@ impl ConnectionContext {
             connected_at: self.connected_at,
             request_time_epoch: now,
             domain_name: self.domain_name.clone(),
-            stage: self.stage.to_string(),
-            api_id: self.api_id.to_string(),
+            stage: api.stage.to_string(),
+            api_id: api.api_id.to_string(),
             identity: wit::Identity {
                 source_ip: self.identity.source_ip.clone(),
                 user_agent: self.identity.user_agent.clone(),
@@ -60,13 +80,13 @@ impl ConnectionContext {
         }
     }
 
-    pub fn connect(&self, request: &ConnectRequest<'_>, request_id: String, now: u64) -> wit::Event {
+    pub fn connect(&self, api: &Api, request: &ConnectRequest<'_>, request_id: String, now: u64) -> wit::Event {
         let query: Vec<(String, String)> =
             request.query.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
         let owned: Vec<(String, String)> =
             request.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         wit::Event {
-            request_context: self.request_context(CONNECT, wit::EventType::Connect, request_id, now),
+            request_context: self.request_context(api, CONNECT, wit::EventType::Connect, request_id, now),
             headers: Some(last_values(&owned)),
             multi_value_headers: Some(multi_values(&owned)),
             query_string_parameters: (!query.is_empty()).then(|| last_values(&query)),
@@ -79,26 +99,27 @@ impl ConnectionContext {
 
     /// The `$connect` authorizer's event: the connect event plus the ARN of the route it
     /// authorizes, as API Gateway's REQUEST authorizer receives.
-    pub fn authorize(&self, request: &ConnectRequest<'_>, request_id: String, now: u64) -> wit::Event {
-        let mut event = self.connect(request, request_id, now);
+    pub fn authorize(&self, api: &Api, request: &ConnectRequest<'_>, request_id: String, now: u64) -> wit::Event {
+        let mut event = self.connect(api, request, request_id, now);
         event.method_arn =
-            Some(format!("arn:aws:execute-api:local:000000000000:{}/{}/{CONNECT}", self.api_id, self.stage));
+            Some(format!("arn:aws:execute-api:local:000000000000:{}/{}/{CONNECT}", api.api_id, api.stage));
         event
     }
 
     pub fn message(
         &self,
+        api: &Api,
         route_key: &str,
-        frame: &Frame,
+        body: Body<'_>,
         request_id: String,
         message_id: String,
         now: u64,
     ) -> wit::Event {
-        let mut request_context = self.request_context(route_key, wit::EventType::Message, request_id, now);
+        let mut request_context = self.request_context(api, route_key, wit::EventType::Message, request_id, now);
         request_context.message_id = Some(message_id);
-        let (body, is_base64_encoded) = match frame {
-            Frame::Text(t) => (t.clone(), false),
-            Frame::Binary(b) => (STANDARD.encode(b), true),
+        let (body, is_base64_encoded) = match body {
+            Body::Text(t) => (t.to_string(), false),
+            Body::Binary(b) => (STANDARD.encode(b), true),
         };
         wit::Event {
             request_context,
@@ -112,8 +133,8 @@ impl ConnectionContext {
         }
     }
 
-    pub fn disconnect(&self, code: u16, reason: &str, request_id: String, now: u64) -> wit::Event {
-        let mut request_context = self.request_context(DISCONNECT, wit::EventType::Disconnect, request_id, now);
+    pub fn disconnect(&self, api: &Api, code: u16, reason: &str, request_id: String, now: u64) -> wit::Event {
+        let mut request_context = self.request_context(api, DISCONNECT, wit::EventType::Disconnect, request_id, now);
         request_context.disconnect_status_code = Some(code);
         request_context.disconnect_reason = Some(reason.to_string());
         wit::Event {
@@ -153,7 +174,7 @@ fn multi_values(pairs: &[(String, String)]) -> Vec<(String, Vec<String>)> {
 }
 
 /// API Gateway's error frame: `{"message": ..., "connectionId": ..., "requestId": ...}`.
-pub fn error_frame(message: &str, connection_id: &str, request_id: &str) -> Frame {
+pub fn error_frame(message: &str, connection_id: &str, request_id: &str) -> String {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct ErrorFrame<'a> {
@@ -161,9 +182,7 @@ pub fn error_frame(message: &str, connection_id: &str, request_id: &str) -> Fram
         connection_id: &'a str,
         request_id: &'a str,
     }
-    let json =
-        serde_json::to_string(&ErrorFrame { message, connection_id, request_id }).expect("plain strings serialize");
-    Frame::Text(json)
+    serde_json::to_string(&ErrorFrame { message, connection_id, request_id }).expect("plain strings serialize")
 }
 
 #[cfg(test)]
@@ -176,10 +195,12 @@ mod tests {
             connected_at: 10,
             domain_name: "localhost:3333".into(),
             identity: Identity { source_ip: "127.0.0.1".into(), user_agent: Some("ua".into()) },
-            stage: "local".into(),
-            api_id: "app".into(),
             authorizer: None,
         }
+    }
+
+    fn api() -> Api {
+        Api { stage: "local".into(), api_id: "app".into() }
     }
 
     #[test]
@@ -188,7 +209,7 @@ mod tests {
             headers: vec![("host", "h"), ("x-a", "1"), ("x-a", "2")],
             query: Some("token=t&room=a&room=b"),
         };
-        let e = ctx().connect(&req, "r1".into(), 20);
+        let e = ctx().connect(&api(), &req, "r1".into(), 20);
         assert_eq!(e.request_context.route_key, "$connect");
         assert!(matches!(e.request_context.event_type, wit::EventType::Connect));
         assert_eq!(e.request_context.request_time_epoch, 20);
@@ -200,7 +221,7 @@ mod tests {
 
     #[test]
     fn message_event_base64_encodes_binary() {
-        let e = ctx().message("$default", &Frame::Binary(vec![0, 255]), "r".into(), "m".into(), 30);
+        let e = ctx().message(&api(), "$default", Body::Binary(&[0, 255]), "r".into(), "m".into(), 30);
         assert_eq!(e.body.as_deref(), Some("AP8="));
         assert!(e.is_base64_encoded);
         assert_eq!(e.request_context.message_id.as_deref(), Some("m"));
@@ -209,7 +230,7 @@ mod tests {
 
     #[test]
     fn disconnect_event_carries_the_close_code() {
-        let e = ctx().disconnect(1001, "going away", "r".into(), 40);
+        let e = ctx().disconnect(&api(), 1001, "going away", "r".into(), 40);
         assert_eq!(e.request_context.disconnect_status_code, Some(1001));
         assert_eq!(e.request_context.route_key, "$disconnect");
         assert!(e.request_context.message_id.is_none());
@@ -219,7 +240,7 @@ mod tests {
     fn error_frame_shape() {
         assert_eq!(
             error_frame("Internal server error", "c", "r"),
-            Frame::Text(r#"{"message":"Internal server error","connectionId":"c","requestId":"r"}"#.into())
+            r#"{"message":"Internal server error","connectionId":"c","requestId":"r"}"#
         );
     }
 }

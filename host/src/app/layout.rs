@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::manifest::Manifest;
-use crate::routing::{AUTHORIZER, CONNECT, DEFAULT, DISCONNECT};
+use crate::app::manifest::Manifest;
+use crate::decide::http_router::http_route_key;
+use crate::decide::routing::{AUTHORIZER, CONNECT, DEFAULT, DISCONNECT};
 use crate::runtime::World;
 
 /// What a route directory contains.
@@ -110,11 +111,6 @@ pub fn routes(manifest: &Manifest, root: &Path) -> Result<Vec<Route>> {
     Ok(routes)
 }
 
-/// `GET /things/:id`: how API Gateway names an HTTP route, and how wsh keys it.
-pub fn http_route_key(method: &str, path: &str) -> String {
-    format!("{} {path}", method.to_ascii_uppercase())
-}
-
 /// Architect's directory name for an HTTP route: `get /` is `get-index`, `get /things/:id` is
 /// `get-things-000id`, `any /*` is `any-catchall`.
 pub fn http_dir_name(method: &str, path: &str) -> String {
@@ -170,7 +166,7 @@ mod tests {
         std::fs::write(root.join("src/ws/js/index.mjs"), b"").unwrap();
         std::fs::create_dir_all(root.join("src/ws/py")).unwrap();
         std::fs::write(root.join("src/ws/py/app.py"), b"").unwrap();
-        let m = crate::manifest::parse("@app\nx\n@ws\njoin\njs\npy\nleave\n", Path::new("app.arc")).unwrap();
+        let m = crate::app::manifest::parse("@app\nx\n@ws\njoin\njs\npy\nleave\n", Path::new("app.arc")).unwrap();
         let routes = routes(&m, &root).unwrap();
         let got: Vec<(&str, Option<&str>)> =
             routes.iter().map(|r| (r.key.as_str(), r.source.as_ref().map(Source::kind))).collect();
@@ -198,6 +194,5 @@ mod tests {
         assert_eq!(http_dir_name("post", "/notify"), "post-notify");
         assert_eq!(http_dir_name("any", "/*"), "any-catchall");
         assert_eq!(http_dir_name("get", "/a-b/c.txt"), "get-a_b-c_txt");
-        assert_eq!(http_route_key("any", "/*"), "ANY /*");
     }
 }

@@ -21,6 +21,13 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 use tower_service::Service;
 
+/// Headers in one request: hyper's default, and far more than any WebSocket client sends.
+const MAX_HEADERS: usize = 100;
+
+/// HTTP connections that have not completed (or upgraded) yet. Each costs a few KiB until its
+/// head deadline; beyond this many, new ones wait in the listen backlog.
+const MAX_PENDING: usize = 1024;
+
 /// What a client may do before its request is complete.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
@@ -28,17 +35,19 @@ pub struct HttpLimits {
     pub head_timeout: Duration,
     /// Request line plus headers, in bytes; above it, 431.
     pub max_head_bytes: usize,
-    /// Headers in one request; above it, 431.
-    pub max_headers: usize,
-    /// Connections still speaking HTTP (not yet upgraded) at once.
-    pub max_pending: usize,
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets each HTTP connection
 /// finish the request it is on. Upgraded sockets are not waited for here: the gateway closes
-/// them with 1001.
-pub async fn run(listener: TcpListener, router: Router, limits: HttpLimits, shutdown: impl Future<Output = ()>) {
-    let permits = Arc::new(Semaphore::new(limits.max_pending));
+/// them with 1001. `limits` is asked at each accepted connection, so a reload applies to the
+/// next one.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    limits: impl Fn() -> HttpLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let permits = Arc::new(Semaphore::new(MAX_PENDING));
     let (stop_tx, stop_rx) = watch::channel(());
     let tasks = TaskTracker::new();
     tokio::pin!(shutdown);
@@ -60,6 +69,7 @@ pub async fn run(listener: TcpListener, router: Router, limits: HttpLimits, shut
             },
         };
         let _ = stream.set_nodelay(true);
+        let limits = limits();
         let router = router.clone();
         let mut stop = stop_rx.clone();
         tasks.spawn(async move {
@@ -90,7 +100,7 @@ fn http1(limits: &HttpLimits) -> hyper::server::conn::http1::Builder {
         .timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
         .max_header_size(limits.max_head_bytes)
-        .max_headers(limits.max_headers)
+        .max_headers(MAX_HEADERS)
         // hyper's floor; the head limit above is what bounds a request head.
         .max_buf_size(limits.max_head_bytes.max(8192));
     builder

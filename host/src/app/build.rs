@@ -17,8 +17,9 @@ use std::process::Stdio;
 use anyhow::{Context, Result, bail};
 use tokio::sync::Semaphore;
 
-use crate::app::Source;
+use super::layout::Source;
 use crate::runtime::World;
+use crate::runtime::compile_cache;
 
 /// A JS or Python build takes a core and up to ~400 MiB: two at a time.
 static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
@@ -66,14 +67,19 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
             (dir.clone(), python, dir.join("build.py"))
         }
     };
-    let route_dir = entry.parent().context("a handler file has a directory")?;
-    let key = inputs_hash(&format!("{} {}", source.kind(), world.name()), &[route_dir, &lang_dir, &wit])?;
-    let builds = crate::cache::root().context("no cache directory (set WSH_CACHE_DIR)")?.join("builds");
+    let route_dir = entry.parent().context("a handler file has a directory")?.to_path_buf();
+    let kind = format!("{} {}", source.kind(), world.name());
+    // Hashing reads every input file: on the blocking pool.
+    let key = {
+        let dirs = [route_dir, lang_dir.clone(), wit.clone()];
+        tokio::task::spawn_blocking(move || inputs_hash(&kind, &dirs)).await??
+    };
+    let builds = compile_cache::root().context("no cache directory (set WSH_CACHE_DIR)")?.join("builds");
     let out = builds.join(format!("{key}.wasm"));
-    if out.is_file() {
+    if tokio::fs::try_exists(&out).await.unwrap_or(false) {
         return Ok(out);
     }
-    std::fs::create_dir_all(&builds).with_context(|| format!("creating {}", builds.display()))?;
+    tokio::fs::create_dir_all(&builds).await.with_context(|| format!("creating {}", builds.display()))?;
     let _turn = LANGUAGE_BUILDS.acquire().await?;
     let mut command = tokio::process::Command::new(&program);
     command.arg(&script).arg("--wit").arg(&wit).arg("--world").arg(world.name()).arg("--out").arg(&out).arg(entry);
@@ -89,7 +95,7 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
 
 /// blake3 over every file (path and content) under `dirs`, skipping build output and
 /// installed dependencies.
-fn inputs_hash(kind: &str, dirs: &[&Path]) -> Result<String> {
+fn inputs_hash(kind: &str, dirs: &[PathBuf]) -> Result<String> {
     let mut hasher = blake3::Hasher::new();
     hasher.update(kind.as_bytes());
     for dir in dirs {
@@ -145,7 +151,7 @@ async fn build_rust(dir: &Path) -> Result<PathBuf> {
         }
         bail!("cargo failed:\n{}", diagnostics(&stderr));
     }
-    let manifest = std::fs::canonicalize(&manifest).unwrap_or(manifest);
+    let manifest = tokio::fs::canonicalize(&manifest).await.unwrap_or(manifest);
     let stdout = String::from_utf8_lossy(&output.stdout);
     artifact(&stdout, &manifest)
         .with_context(|| format!("cargo built no component for {}: is its crate-type \"cdylib\"?", manifest.display()))
@@ -195,13 +201,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("wsh-hash-{}", crate::ids::new_id()));
         std::fs::create_dir_all(dir.join("node_modules")).unwrap();
         std::fs::write(dir.join("index.mjs"), "a").unwrap();
-        let first = inputs_hash("javascript", &[&dir]).unwrap();
+        let dirs = [dir.clone()];
+        let first = inputs_hash("javascript", &dirs).unwrap();
         std::fs::write(dir.join("node_modules/x.js"), "ignored").unwrap();
         std::fs::write(dir.join("old.wasm"), "ignored").unwrap();
-        assert_eq!(inputs_hash("javascript", &[&dir]).unwrap(), first);
-        assert_ne!(inputs_hash("python", &[&dir]).unwrap(), first);
+        assert_eq!(inputs_hash("javascript", &dirs).unwrap(), first);
+        assert_ne!(inputs_hash("python", &dirs).unwrap(), first);
         std::fs::write(dir.join("index.mjs"), "b").unwrap();
-        assert_ne!(inputs_hash("javascript", &[&dir]).unwrap(), first);
+        assert_ne!(inputs_hash("javascript", &dirs).unwrap(), first);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -13,10 +13,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
 
-use crate::gateway::{Gateway, RouteTable};
-use crate::http_router::Match;
+use super::Gateway;
+use crate::app::snapshot::App;
+use crate::bindings::http_wit;
+use crate::decide::http_router::Match;
 use crate::ids::{new_id, now_ms};
-use crate::runtime::{CallError, Handler, http_wit};
+use crate::runtime::{CallError, Handler};
 use crate::stats::Stats;
 
 /// Lambda's request payload limit.
@@ -25,12 +27,12 @@ const MAX_BODY: usize = 6 << 20;
 /// A request body must arrive within this; the head already had its own deadline.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `req` with the route `matched` chose from `table`: the handler comes from the same
-/// table as the match, so a reload in between cannot split them.
-pub async fn serve(gw: &Gateway, table: &RouteTable, peer: SocketAddr, matched: Match<'_>, req: Request) -> Response {
+/// Serves `req` with the route `matched` chose from `app`: the handler comes from the same
+/// app as the match, so a reload in between cannot split them.
+pub(super) async fn serve(gw: &Gateway, app: &App, peer: SocketAddr, matched: Match<'_>, req: Request) -> Response {
     Stats::add(&gw.stats.http_requests);
     let key = matched.key;
-    let handler = match table.handler(key) {
+    let handler = match app.handler(key) {
         Some(Ok(handler)) => handler,
         Some(Err(why)) => {
             tracing::error!(route = %key, "request refused: the handler did not load: {why}");
@@ -41,16 +43,16 @@ pub async fn serve(gw: &Gateway, table: &RouteTable, peer: SocketAddr, matched: 
             return error(StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
-    let request = match read(req, peer, key, matched.params, gw).await {
+    let request = match read(req, peer, key, matched.params, app).await {
         Ok(r) => r,
         Err(response) => return response,
     };
-    call(gw, &handler, key, request).await
+    call(gw, app, &handler, key, request).await
 }
 
-async fn call(gw: &Gateway, handler: &Arc<Handler>, key: &str, request: http_wit::HttpRequest) -> Response {
+async fn call(gw: &Gateway, app: &App, handler: &Arc<Handler>, key: &str, request: http_wit::HttpRequest) -> Response {
     let request_id = request.request_context.request_id.clone();
-    match gw.runtime.call_http(handler, &request).await {
+    match gw.runtime.call_http(handler, app.limits, request).await {
         Ok(answer) => respond(answer).unwrap_or_else(|why| {
             tracing::error!(route = %key, request = %request_id, "bad response from the handler: {why}");
             error(StatusCode::INTERNAL_SERVER_ERROR)
@@ -72,7 +74,7 @@ async fn read(
     peer: SocketAddr,
     key: &str,
     params: Vec<(String, String)>,
-    gw: &Gateway,
+    app: &App,
 ) -> Result<http_wit::HttpRequest, Response> {
     let (parts, body) = req.into_parts();
     let limited = http_body_util::Limited::new(body, MAX_BODY);
@@ -123,8 +125,8 @@ async fn read(
             request_id: new_id(),
             time_epoch: now_ms(),
             domain_name: text(header::HOST).unwrap_or_else(|| "localhost".into()),
-            stage: gw.config.stage.to_string(),
-            api_id: gw.config.api_id.to_string(),
+            stage: app.api.stage.to_string(),
+            api_id: app.api.api_id.to_string(),
             source_ip: peer.ip().to_string(),
             user_agent: text(header::USER_AGENT),
         },

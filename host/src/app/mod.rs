@@ -1,0 +1,10 @@
+//! The app model: what the manifest says (`manifest`), where each route's handler lives
+//! (`layout`), how sources become components (`build`), the resolved app as one immutable value
+//! (`snapshot`), loading it (`load`) and swapping it on change (`reload`).
+
+pub(crate) mod build;
+pub(crate) mod layout;
+pub(crate) mod load;
+pub mod manifest;
+pub(crate) mod reload;
+pub(crate) mod snapshot;

@@ -1,0 +1,60 @@
+//! `wsh:handler/ws`: reaching any connection by id, as Architect's `arc.ws` and API Gateway's
+//! `@connections` do. Errors are values (`gone`, ...), never traps: a handler decides what a
+//! vanished peer means.
+
+use anyhow::Result;
+use wasmtime::component::{HasData, Linker};
+
+use crate::bindings::wit;
+use crate::bindings::ws_world::wsh::handler::ws;
+use crate::hub::registry::{CloseReason, Registry, SendError, SendLimits};
+
+/// What `ws` calls act on during one event.
+pub(crate) struct WsView<'a> {
+    pub hub: &'a Registry,
+    /// The app's limits for the event's snapshot.
+    pub limits: SendLimits,
+}
+
+impl wit::Host for WsView<'_> {}
+
+impl ws::Host for WsView<'_> {
+    fn send(&mut self, connection_id: String, payload: wit::Data) -> Result<(), wit::WsError> {
+        self.hub.send(&connection_id, payload.into(), self.limits).map_err(ws_error)
+    }
+
+    fn close(&mut self, connection_id: String) -> Result<(), wit::WsError> {
+        self.hub.close(&connection_id, CloseReason::new(1000, "closed by handler")).map_err(ws_error)
+    }
+
+    fn info(&mut self, connection_id: String) -> Result<wit::ConnectionInfo, wit::WsError> {
+        let info = self.hub.info(&connection_id).map_err(ws_error)?;
+        Ok(wit::ConnectionInfo {
+            connection_id: info.connection_id,
+            connected_at: info.connected_at,
+            last_active_at: info.last_active_at,
+            identity: wit::Identity { source_ip: info.identity.source_ip, user_agent: info.identity.user_agent },
+        })
+    }
+}
+
+fn ws_error(e: SendError) -> wit::WsError {
+    match e {
+        SendError::Gone => wit::WsError::Gone,
+        SendError::PayloadTooLarge => wit::WsError::PayloadTooLarge,
+        SendError::SlowConsumer => wit::WsError::SlowConsumer,
+    }
+}
+
+struct Ws;
+
+impl HasData for Ws {
+    type Data<'a> = WsView<'a>;
+}
+
+/// Links `wsh:handler/ws` (and the types it uses), served through `view`.
+pub(crate) fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, view: fn(&mut T) -> WsView<'_>) -> Result<()> {
+    wit::add_to_linker::<T, Ws>(linker, view)?;
+    ws::add_to_linker::<T, Ws>(linker, view)?;
+    Ok(())
+}

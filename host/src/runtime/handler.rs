@@ -1,0 +1,177 @@
+//! One route's handler: its component compiled, linked and type-checked once at load, ready to
+//! instantiate for each event.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, bail};
+use tokio::sync::OwnedSemaphorePermit;
+use wasmtime::Store;
+use wasmtime::component::Component;
+
+use super::guest_log::GuestLog;
+use super::host_state::HostState;
+use super::{Limits, Runtime};
+use crate::bindings::http_world::{HttpHandler, HttpHandlerPre};
+use crate::bindings::ws_world::{WsHandler, WsHandlerPre};
+
+/// Which world a route's component implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum World {
+    /// `@ws` routes and the `$connect` authorizer: `handle(event)`.
+    Ws,
+    /// `@http` routes: `handle-http(request)`.
+    Http,
+}
+
+impl World {
+    pub fn name(self) -> &'static str {
+        match self {
+            World::Ws => "ws-handler",
+            World::Http => "http-handler",
+        }
+    }
+
+    fn export(self) -> &'static str {
+        match self {
+            World::Ws => "handle",
+            World::Http => "handle-http",
+        }
+    }
+}
+
+pub(super) enum Pre {
+    Ws(WsHandlerPre<HostState>),
+    Http(HttpHandlerPre<HostState>),
+}
+
+pub(super) enum Instance {
+    Ws(WsHandler),
+    Http(HttpHandler),
+}
+
+impl Pre {
+    pub async fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Pre::Ws(pre) => Instance::Ws(pre.instantiate_async(store).await?),
+            Pre::Http(pre) => Instance::Http(pre.instantiate_async(store).await?),
+        })
+    }
+}
+
+/// One route's handler, ready to instantiate.
+pub struct Handler {
+    pub path: PathBuf,
+    /// blake3 of the component bytes: what a reload compares.
+    pub hash: String,
+    pub(super) pre: Pre,
+    /// Prefix for the guest's stdout/stderr lines.
+    pub(super) log: GuestLog,
+    /// A fresh instance made ahead of the next event, which no event has touched: it takes
+    /// instantiation off the event's path without sharing an instance between events.
+    pub(super) spare: Mutex<Option<Prepared>>,
+    pub(super) refilling: AtomicBool,
+    /// Off for `wsh bench`'s inline measurement.
+    pub(super) prepare_ahead: AtomicBool,
+}
+
+pub(super) struct Prepared {
+    pub store: Store<HostState>,
+    pub instance: Instance,
+    /// The limits it was made under; a spare made under others is not used.
+    pub limits: Limits,
+    pub _slot: OwnedSemaphorePermit,
+}
+
+impl Handler {
+    /// Whether an instance is prepared for the next event.
+    pub fn has_spare(&self) -> bool {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    /// Turns preparing instances ahead of events on or off (on by default).
+    pub fn set_prepare_ahead(&self, on: bool) {
+        self.prepare_ahead.store(on, Ordering::Relaxed);
+        if !on {
+            self.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
+
+    pub(super) fn take_spare(&self) -> Option<Prepared> {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+impl Runtime {
+    /// Compiles (or loads the cached compilation of) `path` as the handler of `route`, checks it
+    /// against the world, and instantiates it once so that a broken component fails here and
+    /// not on a user's event.
+    pub async fn load(
+        self: &Arc<Self>,
+        route: &str,
+        path: &Path,
+        world: World,
+        limits: Limits,
+    ) -> Result<Arc<Handler>> {
+        let bytes = tokio::fs::read(path).await.with_context(|| format!("cannot read {}", path.display()))?;
+        check_component(&bytes).with_context(|| format!("{} cannot be loaded", path.display()))?;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        let component = self.compile(bytes, &hash).await.with_context(|| format!("compiling {}", path.display()))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(|pre| match world {
+                World::Ws => WsHandlerPre::new(pre).map(Pre::Ws),
+                World::Http => HttpHandlerPre::new(pre).map(Pre::Http),
+            })
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "{} does not fit the wsh:handler/{} world (wit/handler.wit): it must export `{}` and import only `wsh:handler/ws` and WASI",
+                    path.display(),
+                    world.name(),
+                    world.export(),
+                )
+            })?;
+        let handler = Arc::new(Handler {
+            path: path.to_path_buf(),
+            hash,
+            pre,
+            log: GuestLog::new(route),
+            spare: Mutex::new(None),
+            refilling: AtomicBool::new(false),
+            prepare_ahead: AtomicBool::new(true),
+        });
+        let mut store = self.stores.store(&handler.log, limits);
+        handler
+            .pre
+            .instantiate(&mut store)
+            .await
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{} fails to instantiate", path.display()))?;
+        Ok(handler)
+    }
+
+    async fn compile(&self, bytes: Vec<u8>, hash: &str) -> Result<Component> {
+        let engine = self.stores.engine.clone();
+        let cache = self.cache.clone();
+        let hash = hash.to_string();
+        // Compiling a large guest takes seconds of CPU on every core: keep it off the threads
+        // that run sockets.
+        tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes, &hash)).await?
+    }
+}
+
+/// A clear word for the most common wrong files, before wasmtime's less direct ones.
+fn check_component(bytes: &[u8]) -> Result<()> {
+    if !bytes.starts_with(b"\0asm") {
+        bail!("not a WebAssembly file (no \\0asm header)");
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        bail!(
+            "a core WebAssembly module, not a component: build it for a component target (e.g. `cargo build --target wasm32-wasip2`)"
+        );
+    }
+    Ok(())
+}

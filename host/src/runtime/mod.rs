@@ -1,0 +1,80 @@
+//! Running handler components: one engine, components compiled once, a fresh instance per event.
+//!
+//! Load time does everything that does not depend on the event: compile (or load the cached
+//! compilation), link, type-check against the world, and one trial instantiation. The event
+//! path is then only: new `Store` → instantiate from the `InstancePre` → call → drop.
+
+pub(crate) mod compile_cache;
+mod engine;
+mod guest_log;
+mod handler;
+mod host_state;
+mod invoke;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::sync::Semaphore;
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
+use self::compile_cache::CompileCache;
+pub(crate) use self::handler::{Handler, World};
+pub(crate) use self::host_state::Services;
+use self::host_state::{HostState, Stores};
+pub(crate) use self::invoke::CallError;
+use crate::features;
+use crate::hub::registry::SendLimits;
+
+/// What one event may use, from the app's settings when the event starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+    /// What the handler's `ws.send` calls may queue.
+    pub send: SendLimits,
+}
+
+/// The engine, the linker and the services shared by every handler.
+pub struct Runtime {
+    linker: Linker<HostState>,
+    cache: CompileCache,
+    stores: Stores,
+    /// Bounds running calls; with the spares, what the pooling allocator has slots for.
+    slots: Arc<Semaphore>,
+    /// Bounds instances prepared ahead of their event.
+    spares: Arc<Semaphore>,
+    pooling: bool,
+}
+
+impl Runtime {
+    pub fn new(services: Services, cache: CompileCache) -> Result<Runtime> {
+        let (engine, pooling) = engine::new()?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+        // Both worlds import the same features.
+        features::ws::add_to_linker(&mut linker, HostState::ws).context("linking wsh:handler/ws")?;
+        Ok(Runtime {
+            linker,
+            cache,
+            stores: Stores { engine, services: Arc::new(services), wss_url: Arc::default() },
+            slots: Arc::new(Semaphore::new(engine::MAX_LIVE_INSTANCES as usize)),
+            spares: Arc::new(Semaphore::new(engine::MAX_SPARE_INSTANCES as usize)),
+            pooling,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.stores.engine
+    }
+
+    pub fn pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// Sets `ARC_WSS_URL` for every handler instance made from now on.
+    pub fn set_wss_url(&self, url: String) {
+        let _ = self.stores.wss_url.set(url);
+    }
+}
