@@ -35,7 +35,8 @@ async fn connect_handler_can_refuse_with_its_status() {
     drop(ws);
     // Wait for the handler's own line: the host logs the close (with the id) just before it.
     let needle = format!("[$disconnect] disconnected {id}");
-    let log = server.wait_for_log("the accepted connection's disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
+    server.wait_for_log("the accepted connection's disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
+    let log = server.stop();
     assert_eq!(log.matches("[$disconnect] disconnected ").count(), 1, "{log}");
 }
 
@@ -56,8 +57,9 @@ async fn disconnect_runs_once_when_the_client_closes() {
         .unwrap();
     let needle = format!("disconnected {id} code=4000 reason=\"done\"");
     server.wait_for_log("disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(server.log().matches(&format!("disconnected {id}")).count(), 1, "{}", server.log());
+    // Counted once the server has exited: a late duplicate would be in the log by then.
+    let log = server.stop();
+    assert_eq!(log.matches(&format!("disconnected {id}")).count(), 1, "{log}");
 }
 
 #[tokio::test]
@@ -68,8 +70,9 @@ async fn disconnect_runs_once_when_the_network_drops() {
     drop(ws); // no close frame: the TCP connection just goes
     let needle = format!("disconnected {id} code=1006");
     server.wait_for_log("disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(server.log().matches(&format!("disconnected {id}")).count(), 1, "{}", server.log());
+    // Counted once the server has exited: a late duplicate would be in the log by then.
+    let log = server.stop();
+    assert_eq!(log.matches(&format!("disconnected {id}")).count(), 1, "{log}");
 }
 
 #[tokio::test]
@@ -82,8 +85,9 @@ async fn disconnect_runs_once_when_the_server_closes() {
     assert_eq!(recv_close(&mut ws).await, Some(1000));
     let needle = format!("disconnected {id} code=1000");
     server.wait_for_log("disconnect", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(server.log().matches(&format!("disconnected {id}")).count(), 1, "{}", server.log());
+    // Counted once the server has exited: a late duplicate would be in the log by then.
+    let log = server.stop();
+    assert_eq!(log.matches(&format!("disconnected {id}")).count(), 1, "{log}");
 }
 
 #[tokio::test]

@@ -139,8 +139,10 @@ async fn disconnect_runs_once(app: PathBuf) {
     assert_eq!(recv_text(&mut other).await, "bye");
     assert_eq!(recv_close(&mut other).await, Some(1000));
     let needle = format!("disconnected {other_id} code=1000");
-    let log = server.wait_for_log("server-side close", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
-    assert_eq!(log.matches(&format!("disconnected {id}")).count(), 1);
+    server.wait_for_log("server-side close", REPLY_TIMEOUT, |l| l.contains(&needle)).await;
+    let log = server.stop();
+    assert_eq!(log.matches(&format!("disconnected {id}")).count(), 1, "{log}");
+    assert_eq!(log.matches(&format!("disconnected {other_id}")).count(), 1, "{log}");
 }
 
 async fn stateless(app: PathBuf) {

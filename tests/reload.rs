@@ -307,3 +307,66 @@ fn summary(times: &mut [Duration]) -> String {
     times.sort();
     format!("{} ms / {} ms", times[times.len() / 2].as_millis(), times[times.len() - 1].as_millis())
 }
+
+/// An app on the authorized example's components, with or without its authorizer declared.
+fn authorized_app(name: &str) -> std::path::PathBuf {
+    let dir = app_with_default(name, "@app\nguarded\n@ws\n", &built_component("authorized", "$default"));
+    std::fs::create_dir_all(dir.join("src/ws/auth")).unwrap();
+    std::fs::copy(built_component("authorized", "$authorizer"), dir.join("src/ws/auth/auth.wasm")).unwrap();
+    dir.join("app.arc")
+}
+
+const GUARDED: &[u8] = b"@app\nguarded\n@ws\n@wsh\nauthorizer auth\nidentity-source route.request.header.auth\n";
+
+#[tokio::test]
+async fn declaring_an_authorizer_protects_the_next_handshake_and_removing_it_opens_it() {
+    let manifest = authorized_app("reload-authorizer");
+    let server = Server::start(&manifest);
+    let url = server.url();
+    assert!(connect_with_headers(&url, &[]).await.is_ok(), "no authorizer yet: anyone connects");
+
+    replace_file(&manifest, GUARDED);
+    server.wait_for_nth("reloaded ", 1, RELOAD_TIMEOUT).await;
+    assert_eq!(connect_with_headers(&url, &[]).await.err(), Some(401), "no identity: 401, without a restart");
+    assert_eq!(connect_with_headers(&url, &[("auth", "nope")]).await.err(), Some(403), "denied: 403");
+    let mut ws = connect_with_headers(&url, &[("auth", "letmein")]).await.expect("allowed");
+    send(&mut ws, "hi").await;
+    assert_eq!(recv_json(&mut ws).await["authorizer"]["principalId"], "user-ada");
+
+    replace_file(&manifest, b"@app\nguarded\n@ws\n");
+    server.wait_for_nth("reloaded ", 2, RELOAD_TIMEOUT).await;
+    let mut open = connect_with_headers(&url, &[]).await.expect("the authorizer removed: handshakes go through");
+    send(&mut open, "hi").await;
+    assert_eq!(recv_json(&mut open).await["authorizer"], serde_json::Value::Null);
+    let log = server.log();
+    assert!(log.contains("settings changed: authorizer none → auth"), "{log}");
+}
+
+#[tokio::test]
+async fn a_lower_max_message_kb_closes_the_next_oversize_message_with_1009() {
+    let dir = app_with_default("reload-limits", "@app\nlimits\n@ws\n", &built_component("routes", "$default"));
+    let manifest = dir.join("app.arc");
+    let server = Server::start(&manifest);
+    let mut ws = server.connect().await;
+    let big = "x".repeat(2048);
+    send(&mut ws, &big).await;
+    assert_eq!(recv_json(&mut ws).await["body"], big.as_str(), "2 KB is within the default 128 KB");
+
+    replace_file(&manifest, b"@app\nlimits\n@ws\n@wsh\nmax-message-kb 1\n");
+    server.wait_for_log("the new limit", RELOAD_TIMEOUT, |l| l.contains("max-message-kb 128 → 1")).await;
+    send(&mut ws, "small").await;
+    assert_eq!(recv_json(&mut ws).await["body"], "small", "the connection stays open");
+    send(&mut ws, &big).await;
+    assert_eq!(recv_close(&mut ws).await, Some(1009), "the open connection follows the lower limit");
+
+    // Raising it back cannot reach a socket opened under the lower limit: the reload says so.
+    let mut small = server.connect().await;
+    replace_file(&manifest, b"@app\nlimits\n@ws\n@wsh\nmax-message-kb 4\n");
+    let log = server.wait_for_log("the caveat", RELOAD_TIMEOUT, |l| l.contains("max-message-kb 1 → 4 applies")).await;
+    assert!(log.contains("applies to connections opened from now on; each open connection keeps 1"), "{log}");
+    let mut fresh = server.connect().await;
+    send(&mut fresh, &big).await;
+    assert_eq!(recv_json(&mut fresh).await["body"], big.as_str(), "a new connection has the new limit");
+    send(&mut small, &big).await;
+    assert_eq!(recv_close(&mut small).await, Some(1009), "as the log said");
+}

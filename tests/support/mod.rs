@@ -86,6 +86,8 @@ pub struct Server {
     child: Child,
     pub addr: String,
     log: Arc<Mutex<String>>,
+    /// The threads reading the server's stdout and stderr into `log`.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -105,13 +107,14 @@ impl Server {
             .expect("starting wsh");
         let log = Arc::new(Mutex::new(String::new()));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let mut readers = Vec::new();
         for stream in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
             Box::new(child.stderr.take().unwrap()),
         ] {
             let log = log.clone();
             let addr_tx = addr_tx.clone();
-            std::thread::spawn(move || {
+            readers.push(std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
                     if let Some(rest) = line.strip_prefix("wsh: listening on ws://") {
                         let _ = addr_tx.send(rest.split_whitespace().next().unwrap().to_string());
@@ -120,7 +123,7 @@ impl Server {
                     log.push_str(&line);
                     log.push('\n');
                 }
-            });
+            }));
         }
         let addr = match addr_rx.recv_timeout(START_TIMEOUT) {
             Ok(addr) => addr,
@@ -129,7 +132,7 @@ impl Server {
                 panic!("wsh did not start:\n{}", log.lock().unwrap());
             }
         };
-        Server { child, addr, log }
+        Server { child, addr, log, readers }
     }
 
     /// The server's resident memory, from /proc.
@@ -180,6 +183,19 @@ impl Server {
     /// Waits for the server to exit.
     pub fn wait(mut self) -> std::process::ExitStatus {
         self.child.wait().unwrap()
+    }
+
+    /// Shuts the server down (SIGTERM, which drains every connection) and returns its whole
+    /// log once it has exited: nothing can be added to it after this, so a count taken from it
+    /// is final.
+    pub fn stop(mut self) -> String {
+        self.signal("TERM");
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "wsh exited with {status}:\n{}", self.log());
+        for reader in std::mem::take(&mut self.readers) {
+            let _ = reader.join();
+        }
+        self.log()
     }
 }
 
