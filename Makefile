@@ -3,18 +3,27 @@
 
 CARGO ?= cargo
 
-.PHONY: setup test-setup echo test lint bench autobahn fuzz
+.PHONY: setup test-setup system-packages echo test lint bench autobahn fuzz
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
 # not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
 setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py
 	rustup target add wasm32-wasip2
 
-# What only the tests use: boto3 and playwright-core.
-test-setup: setup tests/.venv/.installed tests/browser/node_modules/.package-lock.json
+# What only the tests use: boto3, playwright-core, and the Debian packages below.
+test-setup: setup system-packages tests/.venv/.installed tests/browser/node_modules/.package-lock.json
 
+# Debian packages the tests drive: chromium (the browser tests).
+SYSTEM_PACKAGES := chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+system-packages:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
+		$(SUDO) apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(SYSTEM_PACKAGES); }; }
+
+# `npm ci`: installs exactly the lockfile, and never rewrites it.
 sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.json
-	cd sdk/js && npm install --no-audit --no-fund
+	cd sdk/js && npm ci --no-audit --no-fund
 
 sdk/python/.venv/bin/componentize-py: sdk/python/requirements.txt
 	python3 -m venv sdk/python/.venv
@@ -27,8 +36,8 @@ tests/.venv/.installed: tests/requirements.txt
 	tests/.venv/bin/pip install -q -r tests/requirements.txt
 	touch $@
 
-# The browser test's driver (playwright-core); the browser is Debian's chromium (.ci/run
-# installs it: apt-get install chromium).
+# The browser test's driver (playwright-core); the browser is Debian's chromium
+# (system-packages).
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 
