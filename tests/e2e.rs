@@ -132,7 +132,11 @@ async fn a_runaway_handler_is_stopped_at_its_deadline() {
     send_json(&mut ws, json!({"action": "crash", "how": "loop"})).await;
     let reply = recv_json(&mut ws).await;
     assert_eq!(reply["message"], "Internal server error");
-    assert!(server.log().contains("did not finish within its 2000 ms deadline"), "{}", server.log());
+    server
+        .wait_for_log("the deadline, logged", REPLY_TIMEOUT, |l| {
+            l.contains("did not finish within its 2000 ms deadline")
+        })
+        .await;
     send_json(&mut ws, json!({"action": "ping", "n": 1})).await;
     assert_eq!(recv_json(&mut ws).await, json!({"pong": 1}));
 }

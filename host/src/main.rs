@@ -31,6 +31,9 @@ enum Command {
         /// Do not reload handlers or the manifest when they change (production)
         #[arg(long)]
         no_watch: bool,
+        /// Threads that run handlers, apart from those serving sockets (default: one per core)
+        #[arg(long, env = "WSH_HANDLER_THREADS")]
+        handler_threads: Option<usize>,
     },
     /// Build every handler that has sources, and check that each loads
     Build {
@@ -64,8 +67,9 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { manifest, port, host, no_watch } => {
-                serve::serve(serve::ServeOptions { manifest, port, host, watch: !no_watch }).await
+            Command::Serve { manifest, port, host, no_watch, handler_threads } => {
+                let handler_threads = handler_threads.unwrap_or_else(serve::default_handler_threads);
+                serve::serve(serve::ServeOptions { manifest, handler_threads, port, host, watch: !no_watch }).await
             }
             Command::Build { manifest } => serve::build(manifest).await,
             Command::Bench { manifest, events, route, throughput_secs } => {

@@ -33,7 +33,8 @@ pub async fn bench(opts: BenchOptions) -> Result<()> {
     let path = manifest::locate(opts.manifest.clone())?;
     let app = load::resolve(&path).await?;
     let hub = Arc::new(Registry::default());
-    let runtime = Arc::new(Runtime::new(Services { hub: hub.clone() }, CompileCache::from_env())?);
+    let threads = crate::cli::serve::default_handler_threads();
+    let runtime = Arc::new(Runtime::new(Services { hub: hub.clone() }, CompileCache::from_env(), threads)?);
     let mut limits = app.limits;
     limits.send.max_queued = 1 << 16;
     let bench = Bench { runtime: &runtime, limits, api: Api { stage: app.api.stage.clone(), api_id: "bench".into() } };

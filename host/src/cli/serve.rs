@@ -22,6 +22,8 @@ use crate::stats::Stats;
 
 pub struct ServeOptions {
     pub manifest: Option<PathBuf>,
+    /// Threads that run handlers, apart from those that serve sockets.
+    pub handler_threads: usize,
     pub port: u16,
     pub host: String,
     /// Reload handlers and the manifest when they change.
@@ -33,21 +35,21 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app loaded for the first time, with the runtime that runs it; `failures` counts the
 /// routes whose handler did not build or load.
-async fn start(path: Option<PathBuf>, hub: Arc<Registry>) -> Result<(App, Arc<Runtime>, usize)> {
+async fn start(path: Option<PathBuf>, hub: Arc<Registry>, threads: usize) -> Result<(App, Arc<Runtime>, usize)> {
     // Absolute, so that the paths a file watcher reports match the app's.
     let path = std::path::absolute(manifest::locate(path)?)?;
     let mut app = load::resolve(&path).await?;
     for warning in &app.manifest.warnings {
         tracing::warn!("{warning}");
     }
-    let runtime = Arc::new(Runtime::new(Services { hub }, CompileCache::from_env())?);
+    let runtime = Arc::new(Runtime::new(Services { hub }, CompileCache::from_env(), threads)?);
     let failures = load::handlers(&runtime, &mut app, &HashMap::new()).await;
     Ok((app, runtime, failures))
 }
 
 pub async fn serve(opts: ServeOptions) -> Result<()> {
     let hub = Arc::new(Registry::default());
-    let (app, runtime, _failures) = start(opts.manifest, hub.clone()).await?;
+    let (app, runtime, _failures) = start(opts.manifest, hub.clone(), opts.handler_threads).await?;
     print_routes(&app, &runtime);
     let connect_bucket = Mutex::new(TokenBucket::new(app.settings().connect_rate, Instant::now()));
     let gw = Arc::new(Gateway {
@@ -104,7 +106,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
 }
 
 pub async fn build(manifest: Option<PathBuf>) -> Result<()> {
-    let (app, runtime, failures) = start(manifest, Arc::new(Registry::default())).await?;
+    let (app, runtime, failures) = start(manifest, Arc::new(Registry::default()), default_handler_threads()).await?;
     print_routes(&app, &runtime);
     if failures > 0 {
         bail!("{failures} route(s) failed to build");
@@ -115,7 +117,11 @@ pub async fn build(manifest: Option<PathBuf>) -> Result<()> {
 fn print_routes(app: &App, runtime: &Runtime) {
     let name = app.manifest.app.as_deref().unwrap_or("(unnamed)");
     let allocator = if runtime.pooling() { "pooling" } else { "on-demand" };
-    println!("wsh: app {name}, route selection {}, {allocator} instance allocator", app.settings().route_selection);
+    println!(
+        "wsh: app {name}, route selection {}, {allocator} instance allocator, {} handler threads",
+        app.settings().route_selection,
+        runtime.handler_threads()
+    );
     if app.routes.is_empty() {
         println!("  no @ws section: no WebSocket routes");
     }
@@ -127,6 +133,11 @@ fn print_routes(app: &App, runtime: &Runtime) {
         };
         println!("  {:<14} {what}", route.key);
     }
+}
+
+/// One handler thread per core.
+pub fn default_handler_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// The `@connections` credential, from the environment (a secret does not belong in app.arc

@@ -105,8 +105,8 @@ impl Handler {
 
 impl Runtime {
     /// Compiles (or loads the cached compilation of) `path` as the handler of `route`, checks it
-    /// against the world, and instantiates it once so that a broken component fails here and
-    /// not on a user's event.
+    /// against the world, and instantiates it once (on a handler worker) so that a broken
+    /// component fails here and not on a user's event.
     pub async fn load(
         self: &Arc<Self>,
         route: &str,
@@ -143,10 +143,12 @@ impl Runtime {
             refilling: AtomicBool::new(false),
             prepare_ahead: AtomicBool::new(true),
         });
-        let mut store = self.stores.store(&handler.log, limits);
-        handler
-            .pre
-            .instantiate(&mut store)
+        let (runtime, trial) = (self.clone(), handler.clone());
+        self.executor
+            .run(async move {
+                let mut store = runtime.stores.store(&trial.log, limits);
+                trial.pre.instantiate(&mut store).await.map(drop)
+            })
             .await
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{} fails to instantiate", path.display()))?;

@@ -1,6 +1,6 @@
-//! Running one event: take the fresh instance prepared for it (or make one), call it within the
-//! app's limits, hand the outcome back, then tear down and prepare the next. The caller waits
-//! only for the outcome.
+//! Running one event: on a handler worker, take the fresh instance prepared for it (or make
+//! one), call it within the app's limits, hand the outcome back, then tear down and prepare the
+//! next. The caller waits only for the outcome.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -79,7 +79,7 @@ impl Runtime {
     ) -> Result<Answer, CallError> {
         let (outcome_tx, outcome) = oneshot::channel();
         let (runtime, handler) = (self.clone(), handler.clone());
-        tokio::spawn(async move {
+        self.executor.spawn(async move {
             let _live = runtime.slots.acquire().await.expect("the slot semaphore is never closed");
             let (mut store, instance) = match handler.take_spare().filter(|p| p.limits == limits) {
                 Some(p) => (p.store, Ok(p.instance)),

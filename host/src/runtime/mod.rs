@@ -6,6 +6,7 @@
 
 pub(crate) mod compile_cache;
 mod engine;
+mod executor;
 mod guest_log;
 mod handler;
 mod host_state;
@@ -20,6 +21,7 @@ use wasmtime::Engine;
 use wasmtime::component::Linker;
 
 use self::compile_cache::CompileCache;
+use self::executor::Executor;
 pub(crate) use self::handler::{Handler, World};
 pub(crate) use self::host_state::Services;
 use self::host_state::{HostState, Stores};
@@ -41,6 +43,8 @@ pub struct Runtime {
     linker: Linker<HostState>,
     cache: CompileCache,
     stores: Stores,
+    /// The threads handlers run on.
+    executor: Executor,
     /// Bounds running calls; with the spares, what the pooling allocator has slots for.
     slots: Arc<Semaphore>,
     /// Bounds instances prepared ahead of their event.
@@ -49,7 +53,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    pub fn new(services: Services, cache: CompileCache) -> Result<Runtime> {
+    /// A runtime whose handlers run on `threads` worker threads.
+    pub fn new(services: Services, cache: CompileCache, threads: usize) -> Result<Runtime> {
         let (engine, pooling) = engine::new()?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
@@ -59,6 +64,7 @@ impl Runtime {
             linker,
             cache,
             stores: Stores { engine, services: Arc::new(services), wss_url: Arc::default() },
+            executor: Executor::new(threads)?,
             slots: Arc::new(Semaphore::new(engine::MAX_LIVE_INSTANCES as usize)),
             spares: Arc::new(Semaphore::new(engine::MAX_SPARE_INSTANCES as usize)),
             pooling,
@@ -71,6 +77,10 @@ impl Runtime {
 
     pub fn pooling(&self) -> bool {
         self.pooling
+    }
+
+    pub fn handler_threads(&self) -> usize {
+        self.executor.threads()
     }
 
     /// Sets `ARC_WSS_URL` for every handler instance made from now on.
