@@ -53,6 +53,9 @@ enum Command {
         /// Seconds of the two-caller throughput run
         #[arg(long, default_value_t = 2.0)]
         throughput_secs: f64,
+        /// Measure key-value calls through the app's `kvbench` route, beside native calls
+        #[arg(long)]
+        kv: bool,
     },
 }
 
@@ -72,8 +75,8 @@ fn main() -> std::process::ExitCode {
                 serve::serve(serve::ServeOptions { manifest, handler_threads, port, host, watch: !no_watch }).await
             }
             Command::Build { manifest } => serve::build(manifest).await,
-            Command::Bench { manifest, events, route, throughput_secs } => {
-                bench::bench(bench::BenchOptions { manifest, events, route, throughput_secs }).await
+            Command::Bench { manifest, events, route, throughput_secs, kv } => {
+                bench::bench(bench::BenchOptions { manifest, events, route, throughput_secs, kv }).await
             }
         }
     });

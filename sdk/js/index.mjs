@@ -12,7 +12,7 @@
 // http-handler world, for an @http route). The handler runs in a fresh instance for every
 // event: nothing it keeps in module scope survives to the next event.
 
-import { send as witSend, close as witClose, info as witInfo } from 'wsh:handler/ws@0.1.0';
+import { send as witSend, close as witClose, info as witInfo } from 'wsh:handler/ws@0.2.0';
 import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';

@@ -44,6 +44,11 @@ pub struct RequestContext {
     pub message_id: Option<String>,
     pub connected_at: u64,
     pub request_time_epoch: u64,
+    /// `30/Nov/2026:15:39:50 +0000`.
+    pub request_time: String,
+    pub extended_request_id: String,
+    /// `IN`.
+    pub message_direction: String,
     pub domain_name: String,
     pub stage: String,
     pub api_id: String,
@@ -139,6 +144,9 @@ impl From<wit::Event> for Event {
                 message_id: c.message_id,
                 connected_at: c.connected_at,
                 request_time_epoch: c.request_time_epoch,
+                request_time: c.request_time,
+                extended_request_id: c.extended_request_id,
+                message_direction: c.message_direction,
                 domain_name: c.domain_name,
                 stage: c.stage,
                 api_id: c.api_id,

@@ -19,6 +19,7 @@
 
 mod event;
 pub mod http;
+pub mod kv;
 mod response;
 pub mod ws;
 
@@ -40,6 +41,8 @@ pub mod bindings {
     wit_bindgen::generate!({
         path: "../wit",
         world: "ws-handler",
+        // The standard interfaces the world imports (`wasi:keyvalue`) come from another package.
+        generate_all,
         pub_export_macro: true,
         default_bindings_module: "wsh_sdk::bindings",
         export_macro_name: "__export_ws_handler",
@@ -57,8 +60,11 @@ pub mod http_bindings {
         export_macro_name: "__export_http_handler",
         // The same `ws` import as WebSocket handlers, so `wsh_sdk::ws` serves both.
         with: {
-            "wsh:handler/types@0.1.0": crate::bindings::wsh::handler::types,
-            "wsh:handler/ws@0.1.0": crate::bindings::wsh::handler::ws,
+            "wsh:handler/types@0.2.0": crate::bindings::wsh::handler::types,
+            "wsh:handler/ws@0.2.0": crate::bindings::wsh::handler::ws,
+            "wasi:keyvalue/store@0.2.0-draft2": crate::bindings::wasi::keyvalue::store,
+            "wasi:keyvalue/atomics@0.2.0-draft2": crate::bindings::wasi::keyvalue::atomics,
+            "wasi:keyvalue/batch@0.2.0-draft2": crate::bindings::wasi::keyvalue::batch,
         },
     });
     pub use __export_http_handler as export;

@@ -6,22 +6,26 @@ use crate::bindings::wsh::handler::{types as wit, ws as host};
 use crate::{Identity, Payload};
 
 /// Why a `ws` call did not happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WsError {
     /// The connection is gone (API Gateway's 410 GoneException).
     Gone,
     PayloadTooLarge,
     /// The client is not reading and is being closed.
     SlowConsumer,
+    /// The connection cannot be reached now (on another node, while the cluster's Redis is
+    /// down); it may still be live. The message says why.
+    Unavailable(String),
 }
 
 impl fmt::Display for WsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            WsError::Gone => "connection is gone",
-            WsError::PayloadTooLarge => "payload too large",
-            WsError::SlowConsumer => "connection is not reading (slow consumer)",
-        })
+        match self {
+            WsError::Gone => f.write_str("connection is gone"),
+            WsError::PayloadTooLarge => f.write_str("payload too large"),
+            WsError::SlowConsumer => f.write_str("connection is not reading (slow consumer)"),
+            WsError::Unavailable(why) => write!(f, "connection unavailable: {why}"),
+        }
     }
 }
 
@@ -33,6 +37,7 @@ impl From<wit::WsError> for WsError {
             wit::WsError::Gone => WsError::Gone,
             wit::WsError::PayloadTooLarge => WsError::PayloadTooLarge,
             wit::WsError::SlowConsumer => WsError::SlowConsumer,
+            wit::WsError::Unavailable(why) => WsError::Unavailable(why),
         }
     }
 }

@@ -81,6 +81,36 @@ pub fn built_component(app: &str, route: &str) -> PathBuf {
     PathBuf::from(rest.split_whitespace().next().unwrap())
 }
 
+/// The component of a guest in tests/fixtures/ (built once per test run, with cargo, into the
+/// tests' own target directory).
+pub fn fixture_component(name: &str) -> PathBuf {
+    static BUILDS: OnceLock<Mutex<()>> = OnceLock::new();
+    let _one_at_a_time = BUILDS.get_or_init(Default::default).lock().unwrap();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
+    let manifest = repo().join("tests/fixtures").join(name).join("Cargo.toml");
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("running cargo");
+    assert!(out.status.success(), "building fixture {name}:\n{}", String::from_utf8_lossy(&out.stderr));
+    target.join("wasm32-wasip2/release").join(format!("fixture_{}.wasm", name.replace(['-', '.'], "_")))
+}
+
+/// A scratch app `name` with `manifest` and, for each `(route directory, component)`, the
+/// component copied in (`("ws/default", path)` goes to `src/ws/default/`).
+pub fn scratch_app(name: &str, manifest: &str, routes: &[(&str, PathBuf)]) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("app.arc"), manifest).unwrap();
+    for (route, component) in routes {
+        let route_dir = dir.join("src").join(route);
+        std::fs::create_dir_all(&route_dir).unwrap();
+        std::fs::copy(component, route_dir.join("handler.wasm")).unwrap();
+    }
+    dir.join("app.arc")
+}
+
 /// A running `wsh serve`, killed on drop, whose output is kept for assertions.
 pub struct Server {
     child: Child,
@@ -196,6 +226,14 @@ impl Server {
             let _ = reader.join();
         }
         self.log()
+    }
+}
+
+impl Server {
+    /// Kills the server at once (SIGKILL): nothing of it runs after this.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

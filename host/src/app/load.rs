@@ -26,7 +26,7 @@ pub async fn resolve(path: &Path) -> Result<App> {
 }
 
 /// Builds and loads one route's handler; `None` when the route has none.
-pub async fn load_route(runtime: &Arc<Runtime>, route: &Route, limits: Limits) -> Option<Result<Arc<Handler>>> {
+pub async fn load_route(runtime: &Arc<Runtime>, route: &Route, limits: &Limits) -> Option<Result<Arc<Handler>>> {
     let source = route.source.as_ref()?;
     Some(
         async {
@@ -41,7 +41,7 @@ pub async fn load_route(runtime: &Arc<Runtime>, route: &Route, limits: Limits) -
 /// built and loaded, concurrently. Returns the number of routes that failed.
 pub async fn handlers(runtime: &Arc<Runtime>, app: &mut App, keep: &HashMap<String, Arc<Handler>>) -> usize {
     let todo: Vec<&Route> = app.routes.iter().filter(|r| !keep.contains_key(&r.key)).collect();
-    let results = futures_util::future::join_all(todo.iter().map(|r| load_route(runtime, r, app.limits))).await;
+    let results = futures_util::future::join_all(todo.iter().map(|r| load_route(runtime, r, &app.limits))).await;
     let mut handlers = HashMap::new();
     let mut broken = HashMap::new();
     for route in &app.routes {

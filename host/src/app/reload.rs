@@ -146,7 +146,7 @@ impl Reloader {
         if current.is_some() && load::file_hash(&component).await.ok() == current {
             return tracing::debug!("reload {key}: {what} changed but the component did not");
         }
-        let handler = match self.runtime.load(key, &component, route.world, app.limits).await {
+        let handler = match self.runtime.load(key, &component, route.world, &app.limits).await {
             Ok(h) => h,
             Err(e) => {
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");

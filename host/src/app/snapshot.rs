@@ -18,6 +18,7 @@ use crate::decide::authorizer::IdentitySource;
 use crate::decide::events::Api;
 use crate::decide::http_router::HttpRouter;
 use crate::decide::routing::Selector;
+use crate::features::kv::KvPolicy;
 use crate::hub::registry::SendLimits;
 use crate::runtime::{Handler, Limits};
 
@@ -98,6 +99,10 @@ fn limits(settings: &Settings) -> Limits {
             max_payload: (settings.max_message_kb as usize) << 10,
             max_queued: settings.outbound_queue as usize,
         },
+        kv: Arc::new(KvPolicy {
+            buckets: settings.kv_buckets.clone(),
+            max_value: (settings.kv_max_value_kb as usize) << 10,
+        }),
     }
 }
 

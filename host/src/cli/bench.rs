@@ -27,6 +27,8 @@ pub struct BenchOptions {
     pub events: usize,
     pub route: Option<String>,
     pub throughput_secs: f64,
+    /// Measure key-value calls instead (`--kv`), through the app's `kvbench` route.
+    pub kv: bool,
 }
 
 pub async fn bench(opts: BenchOptions) -> Result<()> {
@@ -34,8 +36,10 @@ pub async fn bench(opts: BenchOptions) -> Result<()> {
     let app = load::resolve(&path).await?;
     let hub = Arc::new(Registry::default());
     let threads = crate::cli::serve::default_handler_threads();
-    let runtime = Arc::new(Runtime::new(Services { hub: hub.clone() }, CompileCache::from_env(), threads)?);
-    let mut limits = app.limits;
+    let store = crate::cli::serve::open_store(&app).await?;
+    let runtime =
+        Arc::new(Runtime::new(Services { hub: hub.clone(), kv: store.clone() }, CompileCache::from_env(), threads)?);
+    let mut limits = app.limits.clone();
     limits.send.max_queued = 1 << 16;
     let bench = Bench { runtime: &runtime, limits, api: Api { stage: app.api.stage.clone(), api_id: "bench".into() } };
 
@@ -52,6 +56,9 @@ pub async fn bench(opts: BenchOptions) -> Result<()> {
     tokio::spawn(async move { while queues.outbound.next().await.is_some() {} });
 
     println!("{}", machine());
+    if opts.kv {
+        return super::bench_kv::run(&runtime, &app, &*store, &ctx, opts.events).await;
+    }
     println!(
         "allocator: {}; {} events per measurement\n",
         if runtime.pooling() { "pooling" } else { "on-demand" },
@@ -100,11 +107,11 @@ impl Bench<'_> {
         })
         .await?
         .map_err(anyhow::Error::from)?;
-        let handler = runtime.load(&route.key, &component, route.world, self.limits).await?;
+        let handler = runtime.load(&route.key, &component, route.world, &self.limits).await?;
         let event = sample_event(&self.api, &route.key, ctx);
 
         for _ in 0..20 {
-            let _ = runtime.call(&handler, self.limits, event.clone()).await;
+            let _ = runtime.call(&handler, self.limits.clone(), event.clone()).await;
         }
         let mut prepared = Vec::with_capacity(opts.events);
         for _ in 0..opts.events {
@@ -139,7 +146,7 @@ impl Bench<'_> {
     /// From the call to the moment its outcome is known: what the event waits for.
     async fn time_call(&self, handler: &Arc<Handler>, event: &wit::Event) -> Duration {
         let started = Instant::now();
-        let _ = self.runtime.call(handler, self.limits, event.clone()).await;
+        let _ = self.runtime.call(handler, self.limits.clone(), event.clone()).await;
         started.elapsed()
     }
 
@@ -148,7 +155,7 @@ impl Bench<'_> {
         let caller = || async {
             let mut n = 0u64;
             while Instant::now() < stop {
-                let _ = self.runtime.call(handler, self.limits, event.clone()).await;
+                let _ = self.runtime.call(handler, self.limits.clone(), event.clone()).await;
                 n += 1;
             }
             n

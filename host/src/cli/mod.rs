@@ -2,4 +2,5 @@
 //! handler costs on this machine).
 
 pub mod bench;
+mod bench_kv;
 pub mod serve;

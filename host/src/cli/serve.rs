@@ -14,6 +14,7 @@ use crate::app::reload;
 use crate::app::snapshot::{App, LiveApp};
 use crate::decide::limits::TokenBucket;
 use crate::decide::sigv4::Credential;
+use crate::features::kv::Sqlite;
 use crate::gateway::{Gateway, dispatch, server};
 use crate::hub::registry::{CloseReason, Registry};
 use crate::runtime::compile_cache::CompileCache;
@@ -42,7 +43,8 @@ async fn start(path: Option<PathBuf>, hub: Arc<Registry>, threads: usize) -> Res
     for warning in &app.manifest.warnings {
         tracing::warn!("{warning}");
     }
-    let runtime = Arc::new(Runtime::new(Services { hub }, CompileCache::from_env(), threads)?);
+    let kv = open_store(&app).await?;
+    let runtime = Arc::new(Runtime::new(Services { hub, kv }, CompileCache::from_env(), threads)?);
     let failures = load::handlers(&runtime, &mut app, &HashMap::new()).await;
     Ok((app, runtime, failures))
 }
@@ -133,6 +135,18 @@ fn print_routes(app: &App, runtime: &Runtime) {
         };
         println!("  {:<14} {what}", route.key);
     }
+}
+
+/// The app's key-value store: `.wsh/kv.sqlite` in its folder.
+pub(crate) async fn open_store(app: &App) -> Result<Arc<Sqlite>> {
+    let path = app.root.join(".wsh").join("kv.sqlite");
+    let store = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || Sqlite::open(&path)
+    })
+    .await??;
+    tracing::info!("key-value store {}", path.display());
+    Ok(Arc::new(store))
 }
 
 /// One handler thread per core.

@@ -63,10 +63,13 @@ impl ConnectionContext {
             route_key: route_key.to_string(),
             event_type,
             connection_id: self.connection_id.clone(),
+            extended_request_id: request_id.clone(),
             request_id,
             message_id: None,
             connected_at: self.connected_at,
             request_time_epoch: now,
+            request_time: common_log_time(now),
+            message_direction: "IN".to_string(),
             domain_name: self.domain_name.clone(),
             stage: api.stage.to_string(),
             api_id: api.api_id.to_string(),
@@ -150,6 +153,16 @@ impl ConnectionContext {
     }
 }
 
+/// `30/Nov/2026:15:39:50 +0000`: API Gateway's `requestTime`, Common Log Format, in UTC.
+fn common_log_time(epoch_ms: u64) -> String {
+    const FORMAT: &[time::format_description::FormatItem<'static>] =
+        time::macros::format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+    time::OffsetDateTime::from_unix_timestamp((epoch_ms / 1000) as i64)
+        .ok()
+        .and_then(|t| t.format(FORMAT).ok())
+        .unwrap_or_default()
+}
+
 /// One entry per name, the last value winning, in first-seen order.
 fn last_values(pairs: &[(String, String)]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -213,6 +226,9 @@ mod tests {
         assert_eq!(e.request_context.route_key, "$connect");
         assert!(matches!(e.request_context.event_type, wit::EventType::Connect));
         assert_eq!(e.request_context.request_time_epoch, 20);
+        assert_eq!(e.request_context.request_time, "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(e.request_context.extended_request_id, "r1");
+        assert_eq!(e.request_context.message_direction, "IN");
         assert_eq!(e.headers.unwrap(), vec![("host".into(), "h".into()), ("x-a".into(), "2".into())]);
         assert_eq!(e.multi_value_headers.unwrap()[1], ("x-a".to_string(), vec!["1".to_string(), "2".to_string()]));
         assert_eq!(e.query_string_parameters.unwrap(), vec![("token".into(), "t".into()), ("room".into(), "b".into())]);
@@ -234,6 +250,11 @@ mod tests {
         assert_eq!(e.request_context.disconnect_status_code, Some(1001));
         assert_eq!(e.request_context.route_key, "$disconnect");
         assert!(e.request_context.message_id.is_none());
+    }
+
+    #[test]
+    fn request_time_is_common_log_format() {
+        assert_eq!(common_log_time(1_796_053_190_123), "30/Nov/2026:15:39:50 +0000");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use anyhow::Result;
 use wasmtime::component::{HasData, Linker};
 
-use crate::bindings::wit;
 use crate::bindings::ws_world::wsh::handler::ws;
+use crate::bindings::{v1, wit};
 use crate::hub::registry::{CloseReason, Registry, SendError, SendLimits};
 
 /// What `ws` calls act on during one event.
@@ -46,15 +46,46 @@ fn ws_error(e: SendError) -> wit::WsError {
     }
 }
 
+/// `wsh:handler/ws@0.1.0`, for components built before 0.2.0: the same calls, in its types.
+impl v1::wit::Host for WsView<'_> {}
+
+impl v1::ws_world::wsh::handler::ws::Host for WsView<'_> {
+    fn send(
+        &mut self,
+        connection_id: String,
+        payload: v1::wit::Data,
+    ) -> wasmtime::Result<Result<(), v1::wit::WsError>> {
+        old(ws::Host::send(self, connection_id, v1::data(payload)))
+    }
+
+    fn close(&mut self, connection_id: String) -> wasmtime::Result<Result<(), v1::wit::WsError>> {
+        old(ws::Host::close(self, connection_id))
+    }
+
+    fn info(&mut self, connection_id: String) -> wasmtime::Result<Result<v1::wit::ConnectionInfo, v1::wit::WsError>> {
+        old(ws::Host::info(self, connection_id).map(v1::connection_info))
+    }
+}
+
+/// A 0.2.0 outcome in 0.1.0 terms; an error 0.1.0 cannot express traps with why.
+fn old<T>(outcome: Result<T, wit::WsError>) -> wasmtime::Result<Result<T, v1::wit::WsError>> {
+    match outcome {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) => v1::ws_error(e).map(Err).map_err(wasmtime::Error::msg),
+    }
+}
+
 struct Ws;
 
 impl HasData for Ws {
     type Data<'a> = WsView<'a>;
 }
 
-/// Links `wsh:handler/ws` (and the types it uses), served through `view`.
+/// Links `wsh:handler/ws` (and the types it uses), in every version, served through `view`.
 pub(crate) fn add_to_linker<T: Send + 'static>(linker: &mut Linker<T>, view: fn(&mut T) -> WsView<'_>) -> Result<()> {
     wit::add_to_linker::<T, Ws>(linker, view)?;
     ws::add_to_linker::<T, Ws>(linker, view)?;
+    v1::wit::add_to_linker::<T, Ws>(linker, view)?;
+    v1::ws_world::wsh::handler::ws::add_to_linker::<T, Ws>(linker, view)?;
     Ok(())
 }

@@ -286,7 +286,7 @@ async fn on_message(session: &Session, frame: Frame) {
             send(Frame::text(error_frame("Internal server error", &conn.id, &request_id)));
         }
     };
-    reply(gw.runtime.call(&handler, app.limits, event).await);
+    reply(gw.runtime.call(&handler, app.limits.clone(), event).await);
 }
 
 async fn disconnect(session: &Session, close: CloseReason) {
@@ -296,7 +296,7 @@ async fn disconnect(session: &Session, close: CloseReason) {
     let Some(Ok(handler)) = app.handler(DISCONNECT) else { return };
     let request_id = new_id();
     let event = ctx.disconnect(&app.api, close.code, &close.reason, request_id.clone(), now_ms());
-    if let Err(e) = gw.runtime.call(&handler, app.limits, event).await {
+    if let Err(e) = gw.runtime.call(&handler, app.limits.clone(), event).await {
         tracing::error!(route = DISCONNECT, connection = %conn.id, request = %request_id, "{e}");
     }
 }

@@ -52,7 +52,7 @@ pub(super) async fn serve(gw: &Gateway, app: &App, peer: SocketAddr, matched: Ma
 
 async fn call(gw: &Gateway, app: &App, handler: &Arc<Handler>, key: &str, request: http_wit::HttpRequest) -> Response {
     let request_id = request.request_context.request_id.clone();
-    match gw.runtime.call_http(handler, app.limits, request).await {
+    match gw.runtime.call_http(handler, app.limits.clone(), request).await {
         Ok(answer) => respond(answer).unwrap_or_else(|why| {
             tracing::error!(route = %key, request = %request_id, "bad response from the handler: {why}");
             error(StatusCode::INTERNAL_SERVER_ERROR)

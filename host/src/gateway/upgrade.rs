@@ -148,7 +148,7 @@ async fn authorize(
     };
     let request_id = new_id();
     let event = ctx.authorize(&app.api, request, request_id.clone(), now_ms());
-    match gw.runtime.call(&handler, app.limits, event).await {
+    match gw.runtime.call(&handler, app.limits.clone(), event).await {
         Ok(response) => authorizer::decide(&response),
         Err(e) => {
             Stats::add(&gw.stats.handler_errors);
@@ -175,7 +175,7 @@ async fn run_connect(
     };
     let request_id = new_id();
     let event = ctx.connect(&app.api, request, request_id.clone(), ctx.connected_at);
-    match gw.runtime.call(&handler, app.limits, event).await {
+    match gw.runtime.call(&handler, app.limits.clone(), event).await {
         Ok(response) if (200..300).contains(&response.status_code) => Ok(response.headers),
         Ok(response) => {
             Stats::add(&gw.stats.connections_refused_by_handler);

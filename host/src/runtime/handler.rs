@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result, bail};
 use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
-use wasmtime::component::Component;
+use wasmtime::component::{Component, InstancePre};
 
 use super::guest_log::GuestLog;
 use super::host_state::HostState;
 use super::{Limits, Runtime};
 use crate::bindings::http_world::{HttpHandler, HttpHandlerPre};
+use crate::bindings::v1;
 use crate::bindings::ws_world::{WsHandler, WsHandlerPre};
 
 /// Which world a route's component implements.
@@ -41,21 +42,41 @@ impl World {
     }
 }
 
+/// A component ready to instantiate, by world and by the version of `wsh:handler` it was built
+/// against.
 pub(super) enum Pre {
     Ws(WsHandlerPre<HostState>),
     Http(HttpHandlerPre<HostState>),
+    WsV1(v1::ws_world::WsHandlerPre<HostState>),
+    HttpV1(v1::http_world::HttpHandlerPre<HostState>),
 }
 
 pub(super) enum Instance {
     Ws(WsHandler),
     Http(HttpHandler),
+    WsV1(v1::ws_world::WsHandler),
+    HttpV1(v1::http_world::HttpHandler),
 }
 
 impl Pre {
+    /// `pre` as `world`, in the newest version of it the component exports.
+    fn new(pre: InstancePre<HostState>, world: World) -> wasmtime::Result<Pre> {
+        match world {
+            World::Ws => WsHandlerPre::new(pre.clone())
+                .map(Pre::Ws)
+                .or_else(|e| v1::ws_world::WsHandlerPre::new(pre).map(Pre::WsV1).map_err(|_| e)),
+            World::Http => HttpHandlerPre::new(pre.clone())
+                .map(Pre::Http)
+                .or_else(|e| v1::http_world::HttpHandlerPre::new(pre).map(Pre::HttpV1).map_err(|_| e)),
+        }
+    }
+
     pub async fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Instance> {
         Ok(match self {
             Pre::Ws(pre) => Instance::Ws(pre.instantiate_async(store).await?),
             Pre::Http(pre) => Instance::Http(pre.instantiate_async(store).await?),
+            Pre::WsV1(pre) => Instance::WsV1(pre.instantiate_async(store).await?),
+            Pre::HttpV1(pre) => Instance::HttpV1(pre.instantiate_async(store).await?),
         })
     }
 }
@@ -79,8 +100,8 @@ pub struct Handler {
 pub(super) struct Prepared {
     pub store: Store<HostState>,
     pub instance: Instance,
-    /// The limits it was made under; a spare made under others is not used.
-    pub limits: Limits,
+    /// The memory cap it was made under; a spare made under another is not used.
+    pub memory_bytes: usize,
     pub _slot: OwnedSemaphorePermit,
 }
 
@@ -112,28 +133,26 @@ impl Runtime {
         route: &str,
         path: &Path,
         world: World,
-        limits: Limits,
+        limits: &Limits,
     ) -> Result<Arc<Handler>> {
         let bytes = tokio::fs::read(path).await.with_context(|| format!("cannot read {}", path.display()))?;
         check_component(&bytes).with_context(|| format!("{} cannot be loaded", path.display()))?;
         let hash = blake3::hash(&bytes).to_hex().to_string();
         let component = self.compile(bytes, &hash).await.with_context(|| format!("compiling {}", path.display()))?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(|pre| match world {
-                World::Ws => WsHandlerPre::new(pre).map(Pre::Ws),
-                World::Http => HttpHandlerPre::new(pre).map(Pre::Http),
-            })
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!(
-                    "{} does not fit the wsh:handler/{} world (wit/handler.wit): it must export `{}` and import only `wsh:handler/ws` and WASI",
-                    path.display(),
-                    world.name(),
-                    world.export(),
-                )
-            })?;
+        // The first linker that fits: they differ only in the shape of `wasi:keyvalue/batch`.
+        let linked = match self.linkers[0].instantiate_pre(&component) {
+            Ok(pre) => Ok(pre),
+            Err(e) => self.linkers[1].instantiate_pre(&component).map_err(|_| e),
+        };
+        let pre = linked.and_then(|pre| Pre::new(pre, world)).map_err(anyhow::Error::from).with_context(|| {
+            format!(
+                "{} does not fit the wsh:handler/{} world (wit/handler.wit): it must export `{}` and import only \
+                 `wsh:handler/ws`, `wasi:keyvalue` and WASI",
+                path.display(),
+                world.name(),
+                world.export(),
+            )
+        })?;
         let handler = Arc::new(Handler {
             path: path.to_path_buf(),
             hash,
@@ -143,10 +162,10 @@ impl Runtime {
             refilling: AtomicBool::new(false),
             prepare_ahead: AtomicBool::new(true),
         });
-        let (runtime, trial) = (self.clone(), handler.clone());
+        let (runtime, trial, limits) = (self.clone(), handler.clone(), limits.clone());
         self.executor
             .run(async move {
-                let mut store = runtime.stores.store(&trial.log, limits);
+                let mut store = runtime.stores.store(&trial.log, &limits);
                 trial.pre.instantiate(&mut store).await.map(drop)
             })
             .await

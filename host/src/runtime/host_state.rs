@@ -10,6 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::Limits;
 use super::guest_log::GuestLog;
+use crate::features::kv::{Backend, KvView};
 use crate::features::ws::WsView;
 use crate::hub::registry::Registry;
 
@@ -17,6 +18,8 @@ use crate::hub::registry::Registry;
 /// feature.
 pub(crate) struct Services {
     pub hub: Arc<Registry>,
+    /// The key-value store.
+    pub kv: Arc<dyn Backend>,
 }
 
 pub(crate) struct HostState {
@@ -40,6 +43,10 @@ impl HostState {
         WsView { hub: &self.services.hub, limits: self.limits.send }
     }
 
+    pub(super) fn kv(&mut self) -> KvView<'_> {
+        KvView { backend: &*self.services.kv, policy: &self.limits.kv, table: &mut self.table }
+    }
+
     /// Applies the limits in force for the event about to run: a store prepared ahead was made
     /// before its event's app snapshot was known.
     pub(super) fn start(&mut self, limits: Limits) {
@@ -59,7 +66,7 @@ pub(super) struct Stores {
 }
 
 impl Stores {
-    pub fn store(&self, log: &GuestLog, limits: Limits) -> Store<HostState> {
+    pub fn store(&self, log: &GuestLog, limits: &Limits) -> Store<HostState> {
         // No preopened directories, no sockets, and of the environment only the socket URL
         // (Architect's `ARC_WSS_URL`): a handler reaches the world only through its imports.
         let mut wasi = WasiCtx::builder();
@@ -70,9 +77,9 @@ impl Stores {
         let state = HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            store_limits: store_limits(&limits),
+            store_limits: store_limits(limits),
             services: self.services.clone(),
-            limits,
+            limits: limits.clone(),
             started: Instant::now(),
             timed_out: false,
         };

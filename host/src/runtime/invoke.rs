@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 use super::handler::{Handler, Instance, Prepared};
 use super::{Limits, Runtime};
-use crate::bindings::{http_wit, wit};
+use crate::bindings::{http_wit, v1, wit};
 
 /// Why a call produced no response.
 #[derive(Debug)]
@@ -81,17 +81,17 @@ impl Runtime {
         let (runtime, handler) = (self.clone(), handler.clone());
         self.executor.spawn(async move {
             let _live = runtime.slots.acquire().await.expect("the slot semaphore is never closed");
-            let (mut store, instance) = match handler.take_spare().filter(|p| p.limits == limits) {
+            let (mut store, instance) = match handler.take_spare().filter(|p| p.memory_bytes == limits.memory_bytes) {
                 Some(p) => (p.store, Ok(p.instance)),
                 None => {
-                    let mut store = runtime.stores.store(&handler.log, limits);
+                    let mut store = runtime.stores.store(&handler.log, &limits);
                     let instance = handler.pre.instantiate(&mut store).await;
                     (store, instance)
                 }
             };
             let result = match instance {
                 Ok(instance) => {
-                    store.data_mut().start(limits);
+                    store.data_mut().start(limits.clone());
                     store.set_epoch_deadline(1);
                     match (instance, request) {
                         (Instance::Ws(i), Request::Ws(event)) => {
@@ -100,10 +100,18 @@ impl Runtime {
                         (Instance::Http(i), Request::Http(request)) => {
                             i.call_handle_http(&mut store, &request).await.map(|r| r.map(Answer::Http))
                         }
-                        (Instance::Ws(_), Request::Http(_)) => {
+                        (Instance::WsV1(i), Request::Ws(event)) => i
+                            .call_handle(&mut store, &v1::event(&event))
+                            .await
+                            .map(|r| r.map(|r| Answer::Ws(v1::response(r)))),
+                        (Instance::HttpV1(i), Request::Http(request)) => i
+                            .call_handle_http(&mut store, &v1::http_request(&request))
+                            .await
+                            .map(|r| r.map(|r| Answer::Http(v1::http_response(r)))),
+                        (Instance::Ws(_) | Instance::WsV1(_), Request::Http(_)) => {
                             Err(wasmtime::Error::msg("a ws-handler component cannot take HTTP requests"))
                         }
-                        (Instance::Http(_), Request::Ws(_)) => {
+                        (Instance::Http(_) | Instance::HttpV1(_), Request::Ws(_)) => {
                             Err(wasmtime::Error::msg("an http-handler component cannot take WebSocket events"))
                         }
                     }
@@ -118,13 +126,13 @@ impl Runtime {
             });
             // After the outcome is out: the event's caller is not kept waiting for this.
             drop(store);
-            runtime.prepare_next(&handler, limits).await;
+            runtime.prepare_next(&handler, &limits).await;
         });
         outcome.await.unwrap_or_else(|_| Err(CallError::Trap(anyhow::anyhow!("the handler's worker stopped"))))
     }
 
     /// Makes the instance for `handler`'s next event, unless one is ready or being made.
-    async fn prepare_next(&self, handler: &Arc<Handler>, limits: Limits) {
+    async fn prepare_next(&self, handler: &Arc<Handler>, limits: &Limits) {
         if !handler.prepare_ahead.load(Ordering::Relaxed) || handler.refilling.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -136,7 +144,7 @@ impl Runtime {
             let mut store = self.stores.store(&handler.log, limits);
             if let Ok(instance) = handler.pre.instantiate(&mut store).await {
                 *handler.spare.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(Prepared { store, instance, limits, _slot: slot });
+                    Some(Prepared { store, instance, memory_bytes: limits.memory_bytes, _slot: slot });
             }
         }
         handler.refilling.store(false, Ordering::Release);

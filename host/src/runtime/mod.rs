@@ -26,21 +26,26 @@ pub(crate) use self::handler::{Handler, World};
 pub(crate) use self::host_state::Services;
 use self::host_state::{HostState, Stores};
 pub(crate) use self::invoke::CallError;
-use crate::features;
+use crate::features::kv::{BatchShape, KvPolicy};
+use crate::features::{kv, ws};
 use crate::hub::registry::SendLimits;
 
 /// What one event may use, from the app's settings when the event starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub timeout: Duration,
     pub memory_bytes: usize,
     /// What the handler's `ws.send` calls may queue.
     pub send: SendLimits,
+    /// The buckets and value size the key-value calls allow.
+    pub kv: Arc<KvPolicy>,
 }
 
-/// The engine, the linker and the services shared by every handler.
+/// The engine, the linkers and the services shared by every handler.
 pub struct Runtime {
-    linker: Linker<HostState>,
+    /// Everything a handler may import, once per shape of `wasi:keyvalue/batch` (the published
+    /// one first): a component links against the first that fits it.
+    linkers: [Linker<HostState>; 2],
     cache: CompileCache,
     stores: Stores,
     /// The threads handlers run on.
@@ -56,12 +61,8 @@ impl Runtime {
     /// A runtime whose handlers run on `threads` worker threads.
     pub fn new(services: Services, cache: CompileCache, threads: usize) -> Result<Runtime> {
         let (engine, pooling) = engine::new()?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-        // Both worlds import the same features.
-        features::ws::add_to_linker(&mut linker, HostState::ws).context("linking wsh:handler/ws")?;
         Ok(Runtime {
-            linker,
+            linkers: [linker(&engine, BatchShape::Published)?, linker(&engine, BatchShape::Spin)?],
             cache,
             stores: Stores { engine, services: Arc::new(services), wss_url: Arc::default() },
             executor: Executor::new(threads)?,
@@ -87,4 +88,14 @@ impl Runtime {
     pub fn set_wss_url(&self, url: String) {
         let _ = self.stores.wss_url.set(url);
     }
+}
+
+/// Everything a handler may import: WASI, and each host feature in every version. Both worlds
+/// import the same features.
+fn linker(engine: &Engine, batch: BatchShape) -> Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+    ws::add_to_linker(&mut linker, HostState::ws).context("linking wsh:handler/ws")?;
+    kv::add_to_linker(&mut linker, batch, HostState::kv).context("linking wasi:keyvalue")?;
+    Ok(linker)
 }

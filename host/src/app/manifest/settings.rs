@@ -43,6 +43,10 @@ pub struct Settings {
     /// The `$connect` authorizer: a handler in `src/ws/<name>` that allows or denies each
     /// handshake.
     pub authorizer: Option<Authorizer>,
+    /// Key-value buckets beyond `default` that handlers may open.
+    pub kv_buckets: Vec<String>,
+    /// Largest value one key may hold (DynamoDB's item limit is 400 KB).
+    pub kv_max_value_kb: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +75,8 @@ impl Default for Settings {
             handshake_timeout_s: 10,
             max_header_kb: 10,
             authorizer: None,
+            kv_buckets: Vec::new(),
+            kv_max_value_kb: 400,
         }
     }
 }
@@ -187,6 +193,24 @@ const SPECS: &[Spec] = &[
             sources.iter().map(IdentitySource::to_string).collect::<Vec<_>>().join(" ")
         },
     },
+    Spec {
+        key: "kv-buckets",
+        set: |s, words| {
+            if words.is_empty() {
+                return Err("kv-buckets lists one or more bucket names, e.g. 'kv-buckets sessions rooms'".into());
+            }
+            if let Some(bad) = words
+                .iter()
+                .find(|w| w.len() > 64 || !w.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+            {
+                return Err(format!("bucket name '{bad}' is not letters, digits, '-', '_' and '.' (at most 64)"));
+            }
+            s.kv_buckets = words.iter().map(|w| w.to_string()).collect();
+            Ok(())
+        },
+        show: |s| s.kv_buckets.join(" "),
+    },
+    number!("kv-max-value-kb", kv_max_value_kb),
 ];
 
 impl Settings {
