@@ -67,6 +67,39 @@ async fn rust_increments_and_compare_and_swap_lose_nothing_under_contention() {
     counts_are_exact_under_contention("counter").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn javascript_increments_and_compare_and_swap_lose_nothing_under_contention() {
+    counts_are_exact_under_contention("counter-js").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_increments_and_compare_and_swap_lose_nothing_under_contention() {
+    counts_are_exact_under_contention("counter-py").await;
+}
+
+/// The page counts a visit per GET in each language, and the socket sees the same count.
+#[tokio::test]
+async fn the_page_and_the_socket_share_one_count() {
+    for example in ["counter", "counter-js", "counter-py"] {
+        let app = counter_app(&format!("kv-page-{example}"), example);
+        let page = built_component(example, "GET /");
+        let dir = app.parent().unwrap().join("src/http/get-index");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(page, dir.join("handler.wasm")).unwrap();
+        let server = Server::start(&app);
+        for n in 1..=2 {
+            let (status, _, body) = http(&server.addr, "GET", "/", b"").await;
+            assert_eq!(status, 200, "{example}");
+            assert!(body.contains(&format!("visited <span id=visits>{n}</span> times")), "{example}: {body}");
+        }
+        let mut ws = server.connect().await;
+        send_json(&mut ws, json!({ "action": "visit" })).await;
+        assert_eq!(recv_text(&mut ws).await, r#"{"visits":3}"#, "{example}: frame for frame alike");
+        send_json(&mut ws, json!({ "action": "read" })).await;
+        assert_eq!(recv_text(&mut ws).await, r#"{"tally":0,"visits":3}"#, "{example}");
+    }
+}
+
 #[tokio::test]
 async fn a_set_that_returned_survives_kill_9() {
     let app = counter_app("kv-durable", "counter");

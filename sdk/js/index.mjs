@@ -16,6 +16,9 @@ import { send as witSend, close as witClose, info as witInfo } from 'wsh:handler
 import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
+import { open as kvOpen } from 'wasi:keyvalue/store@0.2.0-draft2';
+import { Cas, increment as kvIncrement, swap as kvSwap } from 'wasi:keyvalue/atomics@0.2.0-draft2';
+import { getMany as kvGetMany, setMany as kvSetMany, deleteMany as kvDeleteMany } from 'wasi:keyvalue/batch@0.2.0-draft2';
 
 // --- Promises in a synchronous export -------------------------------------------------------
 //
@@ -240,6 +243,7 @@ const WS_ERRORS = {
   gone: ['GoneException', 410, 'connection is gone'],
   'payload-too-large': ['PayloadTooLargeException', 413, 'payload too large'],
   'slow-consumer': ['SlowConsumerException', 429, 'connection is not reading (slow consumer)'],
+  unavailable: ['UnavailableException', 503, 'connection unavailable'],
 };
 
 /** A `ws-error` from the host as the Error an AWS SDK call would throw. */
@@ -248,11 +252,14 @@ function wsError(e, id) {
   const known = WS_ERRORS[kind];
   if (!known) return e;
   const [code, statusCode, text] = known;
-  const err = new Error(`${text}: ${id}`);
+  // `unavailable` carries the host's reason (e.g. the cluster's Redis is down): the connection
+  // may still be live, and a later call may reach it.
+  const why = typeof e.payload === 'object' && typeof e.payload.val === 'string' ? e.payload.val : null;
+  const err = new Error(why == null ? `${text}: ${id}` : `${text}: ${id} (${why}); it may still be live, try again later`);
   err.name = code;
   err.code = code; // AWS SDK v2 style: `if (err.code === 'GoneException')`
   err.statusCode = statusCode;
-  err.kind = kind; // the WIT case: 'gone', 'payload-too-large', 'slow-consumer'
+  err.kind = kind; // the WIT case: 'gone', 'payload-too-large', 'slow-consumer', 'unavailable'
   return err;
 }
 
@@ -308,7 +315,292 @@ export const ws = {
   },
 };
 
-export default { ws };
+// --- kv: the app's key-value store (wasi:keyvalue) ------------------------------------------
+//
+// Values are bytes in the store; this API stores JSON text on top (bytes as they are). Host
+// calls are synchronous, so every method is too (`await` on one still works). A bucket is
+// opened when first used in an event: a handler that never touches kv never opens one.
+
+const KV_CODES = { 'no-such-store': 'NoSuchBucket', 'access-denied': 'AccessDenied', other: 'Other' };
+
+/** A key-value call that did not happen. `code`: 'NoSuchBucket' | 'AccessDenied' | 'Other'. */
+export class KvError extends Error {
+  constructor(code, message, bucket) {
+    super(message);
+    this.name = 'KvError';
+    this.code = code;
+    this.bucket = bucket;
+  }
+}
+
+/** A store `error` (thrown by the bindings with the variant as `payload`) as a KvError. */
+function kvError(e, bucket) {
+  const tag = e?.payload?.tag;
+  const code = KV_CODES[tag];
+  if (!code) return e;
+  let text;
+  if (code === 'NoSuchBucket') text = `no key-value bucket '${bucket}': declare it in app.arc with \`@wsh kv-buckets ${bucket}\``;
+  else if (code === 'AccessDenied') text = `access to the key-value bucket '${bucket}' is denied`;
+  else text = String(e.payload.val);
+  return new KvError(code, text, bucket);
+}
+
+/** UTF-8 text of `bytes`, or null when they are not UTF-8 (no TextDecoder in QuickJS). */
+function utf8Text(bytes) {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) { ascii = false; break; }
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 8192) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+  if (ascii) return bin;
+  try { return decodeURIComponent(escape(bin)); } catch { return null; }
+}
+
+/** A stored value as `get` returns it: its JSON, else its text, else its bytes. */
+function fromStored(bytes) {
+  if (bytes == null) return undefined;
+  const text = utf8Text(bytes);
+  if (text === null) return bytes;
+  try { return JSON.parse(text); } catch { return text; }
+}
+
+/** A value as `set` stores it: bytes as they are, anything else as its JSON text. */
+function toStored(value, what = 'value') {
+  const bytes = asBytes(value);
+  if (bytes) return bytes;
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError(`kv: ${what} ${String(value)} has no JSON form (use kv.delete to remove a key)`);
+  return utf8(json);
+}
+
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether the stored `bytes` (null: absent) are what `expected` (undefined: absent) means. */
+function matches(bytes, expected) {
+  if (expected === undefined || bytes == null) return expected === undefined && bytes == null;
+  const want = asBytes(expected);
+  if (want) return sameBytes(bytes, want);
+  const current = fromStored(bytes);
+  if (current instanceof Uint8Array) return false;
+  // As JSON text, so that `{a: 1}` matches an equal object however the stored text is spaced.
+  return JSON.stringify(current) === JSON.stringify(expected);
+}
+
+function checkKey(key) {
+  if (typeof key !== 'string') throw new TypeError(`kv: a key is a string, got ${typeof key}`);
+  return key;
+}
+
+function keyList(keys) {
+  const list = Array.from(keys);
+  list.forEach(checkKey);
+  return list;
+}
+
+/** One bucket of the store: `kv` is the app's `default` bucket, `kv.bucket(name)` another one
+ *  (declared in app.arc with `@wsh kv-buckets <name>`). */
+class Bucket {
+  #handle = null;
+
+  constructor(name) {
+    /** The bucket's name, as given to `kv.bucket`. */
+    this.name = name;
+  }
+
+  /** The store's handle, opened at the first call of an event (a fresh instance each time). */
+  #open() {
+    if (this.#handle === null) {
+      try {
+        this.#handle = kvOpen(this.name);
+      } catch (e) {
+        throw kvError(e, this.name);
+      }
+    }
+    return this.#handle;
+  }
+
+  /** Runs `f(handle)`, store errors as KvError. */
+  #call(f) {
+    const handle = this.#open();
+    try {
+      return f(handle);
+    } catch (e) {
+      throw kvError(e, this.name);
+    }
+  }
+
+  /** Another bucket of the store, declared in app.arc with `@wsh kv-buckets <name>`. */
+  bucket(name) {
+    if (typeof name !== 'string') throw new TypeError(`kv.bucket: a name is a string, got ${typeof name}`);
+    if (name === '' || name === 'default') return kv;
+    let b = buckets.get(name);
+    if (!b) buckets.set(name, (b = new Bucket(name)));
+    return b;
+  }
+
+  /** The value at `key` parsed as JSON; `undefined` when absent. A value that is not JSON comes
+   *  back as a string (UTF-8) or a Uint8Array. */
+  get(key) {
+    checkKey(key);
+    return fromStored(this.#call((h) => h.get(key)));
+  }
+
+  /** Stores `value` as `JSON.stringify(value)`; a Uint8Array/ArrayBuffer as its bytes. */
+  set(key, value) {
+    checkKey(key);
+    const bytes = toStored(value);
+    this.#call((h) => h.set(key, bytes));
+  }
+
+  /** The bytes at `key` (a Uint8Array), `undefined` when absent. */
+  getBytes(key) {
+    checkKey(key);
+    return this.#call((h) => h.get(key)) ?? undefined;
+  }
+
+  /** Stores bytes as they are (a string as its UTF-8). */
+  setBytes(key, bytes) {
+    checkKey(key);
+    const value = typeof bytes === 'string' ? utf8(bytes) : asBytes(bytes);
+    if (!value) throw new TypeError(`kv.setBytes: expected a Uint8Array, ArrayBuffer or string, got ${typeof bytes}`);
+    this.#call((h) => h.set(key, value));
+  }
+
+  /** Removes `key`; a key that is not there is no error. */
+  delete(key) {
+    checkKey(key);
+    this.#call((h) => h.delete(key));
+  }
+
+  exists(key) {
+    checkKey(key);
+    return this.#call((h) => h.exists(key));
+  }
+
+  /** Every key of the bucket, read a page at a time. */
+  keys() {
+    const all = [];
+    let cursor;
+    do {
+      const page = this.keysPage(cursor);
+      for (const k of page.keys) all.push(k);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /** One page of keys (up to 1000) from `cursor` (none: the first page); `cursor` of the result
+   *  is the next page's, `undefined` after the last. */
+  keysPage(cursor) {
+    if (cursor != null && typeof cursor !== 'string') throw new TypeError(`kv.keysPage: a cursor is a string, got ${typeof cursor}`);
+    const page = this.#call((h) => h.listKeys(cursor ?? null));
+    return { keys: Array.from(page.keys), cursor: page.cursor ?? undefined };
+  }
+
+  /** Adds `delta` (default 1) to the integer at `key` (0 when absent), atomically; the new
+   *  value. Stored as decimal text, so `get` reads it as a number. */
+  increment(key, delta = 1) {
+    checkKey(key);
+    if (!Number.isSafeInteger(delta)) throw new RangeError(`kv.increment: delta must be a safe integer, got ${String(delta)}`);
+    const n = this.#call((h) => kvIncrement(h, key, queued ? delta : BigInt(delta)));
+    if (typeof n === 'bigint' ? n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER) : !Number.isSafeInteger(n)) {
+      throw new RangeError(`kv.increment: the value at '${key}' is now beyond Number.MAX_SAFE_INTEGER; read it with getBytes`);
+    }
+    return Number(n);
+  }
+
+  /** Sets `key` to `value` if it holds `expected` (`undefined`: if it is absent), atomically:
+   *  true if it did. Values compare as the JSON text `set` would store (bytes as bytes). */
+  compareAndSwap(key, expected, value) {
+    checkKey(key);
+    const bytes = toStored(value);
+    const cas = this.#call((h) => Cas.new(h, key));
+    let current;
+    try {
+      current = this.#call(() => cas.current());
+    } catch (e) {
+      cas[Symbol.dispose]?.();
+      throw e;
+    }
+    if (!matches(current, expected)) {
+      cas[Symbol.dispose]?.();
+      return false;
+    }
+    try {
+      kvSwap(cas, bytes);
+      return true;
+    } catch (e) {
+      if (e?.payload?.tag === 'cas-failed') {
+        e.payload.val?.[Symbol.dispose]?.();
+        return false;
+      }
+      throw kvError(e?.payload?.tag === 'store-error' ? { payload: e.payload.val } : e, this.name);
+    }
+  }
+
+  /** Replaces the value at `key` with `fn(current)` (`current` as `get` returns it, `undefined`
+   *  when absent), atomically: when another writer came in between, `fn` runs again on the
+   *  newer value. Returns what `fn` returned, as stored. `fn` must be synchronous. */
+  update(key, fn) {
+    checkKey(key);
+    if (typeof fn !== 'function') throw new TypeError('kv.update: the second argument is a function (current) => next');
+    let cas = this.#call((h) => Cas.new(h, key));
+    for (;;) {
+      let next, bytes;
+      try {
+        next = fn(fromStored(this.#call(() => cas.current())));
+        if (next !== null && typeof next?.then === 'function') {
+          throw new TypeError('kv.update: the function returned a promise; it must return the new value');
+        }
+        bytes = toStored(next, 'new value');
+      } catch (e) {
+        cas[Symbol.dispose]?.();
+        throw e;
+      }
+      try {
+        kvSwap(cas, bytes);
+        return next;
+      } catch (e) {
+        if (e?.payload?.tag !== 'cas-failed') {
+          throw kvError(e?.payload?.tag === 'store-error' ? { payload: e.payload.val } : e, this.name);
+        }
+        cas = e.payload.val; // a new cas at the value that won
+      }
+    }
+  }
+
+  /** The values of `keys` (as `get` returns them), `undefined` where absent. */
+  getMany(keys) {
+    const list = keyList(keys);
+    const found = this.#call((h) => kvGetMany(h, list));
+    return Array.from(found, (pair) => (pair == null ? undefined : fromStored(pair[1])));
+  }
+
+  /** Sets every pair of `entries`: an object, a Map or an iterable of `[key, value]`. Not
+   *  atomic: a failure may leave some set. */
+  setMany(entries) {
+    const pairs = [];
+    const it = typeof entries?.[Symbol.iterator] === 'function' ? entries : Object.entries(entries ?? {});
+    for (const [k, v] of it) pairs.push([checkKey(k), toStored(v)]);
+    if (pairs.length) this.#call((h) => kvSetMany(h, pairs));
+  }
+
+  /** Removes every key of `keys`. */
+  deleteMany(keys) {
+    const list = keyList(keys);
+    if (list.length) this.#call((h) => kvDeleteMany(h, list));
+  }
+}
+
+const buckets = new Map();
+
+/** The app's `default` bucket; `kv.bucket(name)` for another. */
+export const kv = /* @__PURE__ */ new Bucket('default');
+
+export default { ws, kv, KvError };
 
 // --- the event and the response ------------------------------------------------------------
 
@@ -327,6 +619,9 @@ function toEvent(e) {
     messageId: c.messageId ?? undefined,
     connectedAt: Number(c.connectedAt),
     requestTimeEpoch: Number(c.requestTimeEpoch),
+    requestTime: c.requestTime,
+    extendedRequestId: c.extendedRequestId,
+    messageDirection: c.messageDirection,
     domainName: c.domainName,
     stage: c.stage,
     apiId: c.apiId,

@@ -5,7 +5,7 @@ this (and so ``app``) at build time, so an import error in ``app.py`` fails the 
 import app
 import wit_world
 
-from wsh import _env
+from wsh import _env, _kv
 from wsh._call import failure, flush
 from wsh._event import (
     UNAUTHORIZED,
@@ -29,7 +29,8 @@ def _warm_up():
     identity = wit.Identity("127.0.0.1", "warm-up")
     for event_type in (wit.EventType.CONNECT, wit.EventType.MESSAGE, wit.EventType.DISCONNECT):
         context = wit.RequestContext(
-            "$default", event_type, "c", "r", "m", 0, 0, "localhost", "local", "app", identity, None, None, None
+            "$default", event_type, "c", "r", "m", 0, 0, "01/Jan/1970:00:00:00 +0000", "r", "IN", "localhost", "local",
+            "app", identity, None, None, None,
         )
         event = wit.Event(context, [("h", "v")], [("h", ["v"])], None, None, '{"action":"x"}', False, None)
         authorizer = wit.Event(context, [("h", "v")], [("h", ["v"])], None, None, None, False, "arn")
@@ -41,6 +42,8 @@ def _warm_up():
             to_response({"statusCode": 200, "body": {"k": 1}})
             to_response(None)
             to_authorizer_response({"isAuthorized": True, "context": {"a": "b"}})
+            # kv's value conversions (no store call: there is no host at build time).
+            _kv._decode(_kv._encode({"k": [1, "x"]}))
 
 
 _warm_up()

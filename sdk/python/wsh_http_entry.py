@@ -6,7 +6,7 @@ format 2.0). componentize-py imports this (and so ``app``) at build time, so an 
 import app
 import wit_world
 
-from wsh import _env
+from wsh import _env, _kv
 from wsh._call import failure, flush
 from wsh._http import context_for, to_http_response, to_request
 
@@ -32,6 +32,8 @@ def _warm_up():
         to_http_response({"body": b"\x00"})
         to_http_response("<p>x</p>")
         to_http_response(None)
+        # kv's value conversions (no store call: there is no host at build time).
+        _kv._decode(_kv._encode({"k": [1, "x"]}))
 
 
 _warm_up()

@@ -11,16 +11,29 @@ A route directory holds ``app.py``::
 ``event`` is the dict a Lambda behind API Gateway receives (for an ``@http`` route, the HTTP
 API's payload 2.0 request, with Architect's ``method``, ``path``, ``params`` and ``query``). The
 handler runs in a fresh instance for every event: nothing it keeps in module scope survives to
-the next event. Build it with build.py (see README.md).
+the next event; ``kv``, the app's key-value store, is what does (``kv.get``, ``kv.set``,
+``kv.increment``, ``kv.update``, ...). Build it with build.py (see README.md).
 """
 
-from ._ws import GoneException, PayloadTooLargeException, SlowConsumerException, WsError, dumps, ws
+from ._kv import KvError, kv
+from ._ws import (
+    GoneException,
+    PayloadTooLargeException,
+    SlowConsumerException,
+    UnavailableException,
+    WsError,
+    dumps,
+    ws,
+)
 
 __all__ = [
     "GoneException",
+    "KvError",
     "PayloadTooLargeException",
     "SlowConsumerException",
+    "UnavailableException",
     "WsError",
     "dumps",
+    "kv",
     "ws",
 ]

@@ -38,10 +38,18 @@ class SlowConsumerException(WsError):
     code, kind, status_code = "SlowConsumerException", "slow-consumer", 429
 
 
+class UnavailableException(WsError):
+    """The connection cannot be reached now (it is on another node and the cluster's Redis is
+    unreachable); it may still be live, and a later call may reach it. The message says why."""
+
+    code, kind, status_code = "UnavailableException", "unavailable", 503
+
+
 _ERRORS = {
     wit.WsError_Gone: (GoneException, "connection is gone"),
     wit.WsError_PayloadTooLarge: (PayloadTooLargeException, "payload too large"),
     wit.WsError_SlowConsumer: (SlowConsumerException, "connection is not reading (slow consumer)"),
+    wit.WsError_Unavailable: (UnavailableException, "connection unavailable"),
 }
 
 
@@ -52,6 +60,8 @@ def _call(f, id, *args):
         return f(id, *args)
     except Err as e:
         cls, text = _ERRORS.get(type(e.value), (WsError, f"ws error {e.value!r}"))
+        if isinstance(e.value, wit.WsError_Unavailable):
+            raise cls(f"{text}: {id} ({e.value.value}); it may still be live, try again later") from None
         raise cls(f"{text}: {id}") from None
 
 

@@ -1,0 +1,24 @@
+// get /: counts a visit and shows the count; the page's socket counts more.
+import { kv } from '@wsh/sdk'
+
+export function handler () {
+  const visits = kv.increment('visits')
+  const url = JSON.stringify(process.env.ARC_WSS_URL)
+  return {
+    type: 'text/html; charset=utf-8',
+    body: `<!doctype html>
+<html>
+<head><meta charset=utf-8><title>Visits</title><link rel=icon href="data:,"></head>
+<body>
+<h1>This page has been visited <span id=visits>${visits}</span> times</h1>
+<button id=visit>Visit over the socket</button>
+<script type=module>
+const ws = new WebSocket(${url})
+ws.onmessage = (m) => { document.querySelector('#visits').textContent = JSON.parse(m.data).visits }
+document.querySelector('#visit').onclick = () => ws.send(JSON.stringify({ action: 'visit' }))
+</script>
+</body>
+</html>
+`
+  }
+}
