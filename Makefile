@@ -56,6 +56,7 @@ lint:
 bench: test-setup
 	$(CARGO) run --release -q -- bench guest-examples/echo/app.arc
 	$(CARGO) run --release -q -- bench guest-examples/routes/app.arc --events 1000
+	$(CARGO) run --release -q -- bench guest-examples/counter/app.arc --kv --events 5000
 	$(CARGO) test --release --test reload -- --ignored --nocapture bench_
 	$(CARGO) test --release --test limits -- --ignored --nocapture bench_
 
