@@ -13,8 +13,9 @@ setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-
 # What only the tests use: boto3, playwright-core, and the Debian packages below.
 test-setup: setup system-packages tests/.venv/.installed tests/browser/node_modules/.package-lock.json
 
-# Debian packages the tests drive: chromium (the browser tests).
-SYSTEM_PACKAGES := chromium
+# Debian packages the tests drive: chromium (the browser tests), redis-server and nginx (the
+# cluster tests start their own, on free ports).
+SYSTEM_PACKAGES := chromium redis-server nginx
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system-packages:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
@@ -59,6 +60,8 @@ bench: test-setup
 	$(CARGO) run --release -q -- bench guest-examples/counter/app.arc --kv --events 5000
 	$(CARGO) test --release --test reload -- --ignored --nocapture bench_
 	$(CARGO) test --release --test limits -- --ignored --nocapture bench_
+	$(CARGO) test --release --test rooms -- --ignored --nocapture bench_
+	$(CARGO) test --release --test cluster -- --ignored --nocapture bench_
 
 # WebSocket conformance: the Autobahn suite through a wasm echo handler (needs Python 2.7).
 autobahn: setup

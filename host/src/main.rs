@@ -31,6 +31,9 @@ enum Command {
         /// Do not reload handlers or the manifest when they change (production)
         #[arg(long)]
         no_watch: bool,
+        /// Serve the app with other nodes through this Redis (redis://HOST:PORT)
+        #[arg(long, env = "WSH_CLUSTER")]
+        cluster: Option<String>,
         /// Threads that run handlers, apart from those serving sockets (default: one per core)
         #[arg(long, env = "WSH_HANDLER_THREADS")]
         handler_threads: Option<usize>,
@@ -70,9 +73,10 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { manifest, port, host, no_watch, handler_threads } => {
+            Command::Serve { manifest, port, host, no_watch, cluster, handler_threads } => {
                 let handler_threads = handler_threads.unwrap_or_else(serve::default_handler_threads);
-                serve::serve(serve::ServeOptions { manifest, handler_threads, port, host, watch: !no_watch }).await
+                let opts = serve::ServeOptions { manifest, cluster, handler_threads, port, host, watch: !no_watch };
+                serve::serve(opts).await
             }
             Command::Build { manifest } => serve::build(manifest).await,
             Command::Bench { manifest, events, route, throughput_secs, kv } => {

@@ -1,6 +1,8 @@
 //! Counters of what happened, for `GET /_wsh/stats` and the shutdown log. Every limit that
-//! fires is counted here as well as logged with its connection id.
+//! fires is counted here as well as logged with its connection id. One set per process, which
+//! any layer counts into.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 macro_rules! counters {
@@ -34,10 +36,23 @@ counters! {
     closed_invalid_utf8: "closed with 1007: a text message that is not UTF-8",
     closed_protocol_error: "closed with 1002: a WebSocket protocol violation",
     closed_slow_consumer: "closed with 1008: a client that does not read",
+    closed_ping_timeout: "closed as lost (1006): a ping went unanswered for ping-timeout-s",
+    room_publishes: "publishes to rooms, from handlers and from POST /@rooms",
+    room_deliveries: "frames queued by those publishes, one per member reached",
 }
 
 impl Stats {
     pub fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+        Stats::add_n(counter, 1);
     }
+
+    pub fn add_n(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// The process's counters.
+pub fn stats() -> &'static Stats {
+    static STATS: OnceLock<Stats> = OnceLock::new();
+    STATS.get_or_init(Stats::default)
 }

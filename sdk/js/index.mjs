@@ -13,6 +13,9 @@
 // event: nothing it keeps in module scope survives to the next event.
 
 import { send as witSend, close as witClose, info as witInfo } from 'wsh:handler/ws@0.2.0';
+import {
+  join as witJoin, leave as witLeave, publish as witPublish, members as witMembers, roomsOf as witRoomsOf,
+} from 'wsh:handler/rooms@0.2.0';
 import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
@@ -260,6 +263,7 @@ function wsError(e, id) {
   err.code = code; // AWS SDK v2 style: `if (err.code === 'GoneException')`
   err.statusCode = statusCode;
   err.kind = kind; // the WIT case: 'gone', 'payload-too-large', 'slow-consumer', 'unavailable'
+  if (why != null) err.reason = why;
   return err;
 }
 
@@ -312,6 +316,126 @@ export const ws = {
   /** `{ connectionId, connectedAt, lastActiveAt, identity: { sourceIp, userAgent } }`. */
   async info({ id }) {
     return toInfo(callHost(witInfo, id));
+  },
+};
+
+// --- rooms: named groups of connections, for fan-out -----------------------------------------
+//
+// One `publish` queues one payload for every member of a room, on the host: no table of ids to
+// scan, no send per member. Host calls are synchronous, so every method is too (`await` on one
+// still works). Nothing is set up until a method is called.
+
+const ROOMS_CODES = {
+  gone: 'Gone',
+  'invalid-room': 'InvalidRoom',
+  'payload-too-large': 'PayloadTooLarge',
+  unavailable: 'Unavailable',
+};
+
+/** A rooms call that did not happen. `code`: 'Gone' | 'InvalidRoom' | 'PayloadTooLarge' |
+ *  'Unavailable'; `room` the room the call was about (undefined for `roomsOf`); `reason` the
+ *  host's own words for 'InvalidRoom' and 'Unavailable'. */
+export class RoomsError extends Error {
+  constructor(code, message, room, reason) {
+    super(message);
+    this.name = 'RoomsError';
+    this.code = code;
+    this.room = room;
+    if (reason != null) this.reason = reason;
+  }
+}
+
+/** A `rooms-error` from the host (thrown by the bindings with the variant as `payload`) as a
+ *  RoomsError; `room` and `id` are the call's, for the message. */
+function roomsError(e, room, id) {
+  const kind = e?.payload?.tag ?? e?.payload;
+  const code = ROOMS_CODES[kind];
+  if (!code) return e;
+  const why = typeof e.payload === 'object' && typeof e.payload.val === 'string' ? e.payload.val : null;
+  // A room name in a message: quoted, and cut short when long (an invalid one may be huge).
+  const name = typeof room === 'string' ? JSON.stringify(room.length > 64 ? `${room.slice(0, 64)}...` : room) : '';
+  let text;
+  if (code === 'Gone') text = `connection is gone: ${id}`;
+  else if (code === 'InvalidRoom') text = `invalid room ${name}: ${why}`;
+  else if (code === 'PayloadTooLarge') text = `payload too large for room ${name}`;
+  else text = `rooms unavailable: ${why}; try again later`;
+  return new RoomsError(code, text, room, why);
+}
+
+function checkRoom(what, room) {
+  if (typeof room !== 'string') throw new TypeError(`rooms.${what}: a room is a string, got ${typeof room}`);
+}
+
+function checkId(what, id) {
+  if (typeof id !== 'string') throw new TypeError(`rooms.${what}: id must be a connection id string, got ${typeof id}`);
+}
+
+/** Runs a host call, its errors as RoomsError. */
+function roomsCall(f, room, id) {
+  try {
+    return f();
+  } catch (e) {
+    throw roomsError(e, room, id);
+  }
+}
+
+const MAX_PAGE = 1000;
+
+export const rooms = {
+  /** Adds connection `id` to `room` (made when its first member joins); joining twice is one
+   *  membership. Throws RoomsError 'Gone' when the connection is not live. */
+  join(room, id) {
+    checkRoom('join', room);
+    checkId('join', id);
+    roomsCall(() => witJoin(room, id), room, id);
+  },
+
+  /** Takes connection `id` out of `room`; not being in it is no error. */
+  leave(room, id) {
+    checkRoom('leave', room);
+    checkId('leave', id);
+    roomsCall(() => witLeave(room, id), room, id);
+  },
+
+  /** Sends `payload` to every member of `room` but the ids in `except` (a string: that one
+   *  id), as `ws.send` sends it: a string as a text frame, bytes as a binary frame, anything
+   *  else as its JSON text. Returns how many members it was queued for. */
+  publish(room, payload, { except = [] } = {}) {
+    checkRoom('publish', room);
+    const skip = typeof except === 'string' ? [except] : Array.from(except ?? []);
+    for (const id of skip) checkId('publish (except)', id);
+    const data = frame(payload);
+    return roomsCall(() => witPublish(room, data, skip), room);
+  },
+
+  /** Every member of `room`, by connection id (in id order), read a page at a time. */
+  members(room) {
+    const all = [];
+    let cursor;
+    do {
+      const page = rooms.membersPage(room, { cursor });
+      for (const id of page.members) all.push(id);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return all;
+  },
+
+  /** Up to `limit` (1-1000) members of `room` after `cursor` (none: from the first):
+   *  `{ members, cursor }`, `cursor` being the next page's, `undefined` after the last. */
+  membersPage(room, { cursor, limit = MAX_PAGE } = {}) {
+    checkRoom('membersPage', room);
+    if (cursor != null && typeof cursor !== 'string') throw new TypeError(`rooms.membersPage: a cursor is a string, got ${typeof cursor}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new RangeError(`rooms.membersPage: limit must be an integer from 1 to ${MAX_PAGE}, got ${String(limit)}`);
+    }
+    const page = roomsCall(() => witMembers(room, cursor ?? null, limit), room);
+    return { members: Array.from(page.members), cursor: page.cursor ?? undefined };
+  },
+
+  /** The rooms connection `id` is in, by name (none for a connection that is gone). */
+  roomsOf(id) {
+    checkId('roomsOf', id);
+    return Array.from(roomsCall(() => witRoomsOf(id), undefined, id));
   },
 };
 
@@ -600,7 +724,7 @@ const buckets = new Map();
 /** The app's `default` bucket; `kv.bucket(name)` for another. */
 export const kv = /* @__PURE__ */ new Bucket('default');
 
-export default { ws, kv, KvError };
+export default { ws, kv, KvError, rooms, RoomsError };
 
 // --- the event and the response ------------------------------------------------------------
 

@@ -5,7 +5,7 @@ this (and so ``app``) at build time, so an import error in ``app.py`` fails the 
 import app
 import wit_world
 
-from wsh import _env, _kv
+from wsh import _env, _kv, _rooms
 from wsh._call import failure, flush
 from wsh._event import (
     UNAUTHORIZED,
@@ -44,6 +44,11 @@ def _warm_up():
             to_authorizer_response({"isAuthorized": True, "context": {"a": "b"}})
             # kv's value conversions (no store call: there is no host at build time).
             _kv._decode(_kv._encode({"k": [1, "x"]}))
+            # rooms' argument checks and error mapping; never a rooms call (a host call), for
+            # the same reason.
+            _rooms._check_room("publish", "r")
+            _rooms._check_id("publish", "c")
+            _rooms._error(_rooms._host.RoomsError_Gone(), "r", "c")
 
 
 _warm_up()

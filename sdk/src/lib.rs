@@ -21,6 +21,7 @@ mod event;
 pub mod http;
 pub mod kv;
 mod response;
+pub mod rooms;
 pub mod ws;
 
 pub use event::{Event, EventType, Identity, RequestContext};
@@ -62,6 +63,7 @@ pub mod http_bindings {
         with: {
             "wsh:handler/types@0.2.0": crate::bindings::wsh::handler::types,
             "wsh:handler/ws@0.2.0": crate::bindings::wsh::handler::ws,
+            "wsh:handler/rooms@0.2.0": crate::bindings::wsh::handler::rooms,
             "wasi:keyvalue/store@0.2.0-draft2": crate::bindings::wasi::keyvalue::store,
             "wasi:keyvalue/atomics@0.2.0-draft2": crate::bindings::wasi::keyvalue::atomics,
             "wasi:keyvalue/batch@0.2.0-draft2": crate::bindings::wasi::keyvalue::batch,

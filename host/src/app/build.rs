@@ -11,8 +11,10 @@
 //! goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
 //! and the same component is never compiled twice.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use anyhow::{Context, Result, bail};
 use tokio::sync::Semaphore;
@@ -23,6 +25,9 @@ use crate::runtime::compile_cache;
 
 /// A JS or Python build takes a core and up to ~400 MiB: two at a time.
 static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
+
+/// A lock per build key, held while that build runs.
+static IN_FLIGHT: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
 
 /// Builds `source` if it needs building; returns the component to load.
 pub async fn build(source: &Source, world: World) -> Result<PathBuf> {
@@ -71,13 +76,22 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
     let kind = format!("{} {}", source.kind(), world.name());
     // Hashing reads every input file: on the blocking pool.
     let key = {
-        let dirs = [route_dir, lang_dir.clone(), wit.clone()];
+        // Architect's src/shared, which any handler may import, is an input of every build.
+        let shared = route_dir.parent().and_then(Path::parent).map(|src| src.join("shared"));
+        let mut dirs = vec![route_dir, lang_dir.clone(), wit.clone()];
+        dirs.extend(shared.filter(|s| s.is_dir()));
         tokio::task::spawn_blocking(move || inputs_hash(&kind, &dirs)).await??
     };
     let builds = compile_cache::root().context("no cache directory (set WSH_CACHE_DIR)")?.join("builds");
     let out = builds.join(format!("{key}.wasm"));
+    // Routes that call exports of one file build it once: the others wait for that build.
+    let one_build = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_default().clone();
+    let _building = one_build.lock().await;
     if tokio::fs::try_exists(&out).await.unwrap_or(false) {
         return Ok(out);
+    }
+    if !tokio::fs::try_exists(entry).await.unwrap_or(false) {
+        bail!("{} does not exist", entry.display());
     }
     tokio::fs::create_dir_all(&builds).await.with_context(|| format!("creating {}", builds.display()))?;
     let _turn = LANGUAGE_BUILDS.acquire().await?;

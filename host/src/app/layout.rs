@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::app::manifest::Manifest;
+use crate::app::manifest::{HandlerKind, HandlerRef, Manifest};
 use crate::decide::http_router::http_route_key;
 use crate::decide::routing::{AUTHORIZER, CONNECT, DEFAULT, DISCONNECT};
 use crate::runtime::World;
@@ -54,13 +54,36 @@ pub struct Route {
     pub rel: PathBuf,
     pub dir: PathBuf,
     pub source: Option<Source>,
+    /// The export the route calls, when its file has several (serverless.yml's `file.export`):
+    /// the handler's `_HANDLER`, as Lambda sets it.
+    pub export: Option<String>,
 }
 
 impl Route {
     fn new(key: String, world: World, rel: PathBuf, root: &Path) -> Result<Route> {
         let dir = root.join(&rel);
         let source = detect(&dir)?;
-        Ok(Route { key, world, rel, dir, source })
+        Ok(Route { key, world, rel, dir, source, export: None })
+    }
+
+    /// The route of a handler the manifest names. Routes that name one file share its build.
+    fn named(key: String, world: World, handler: &HandlerRef, root: &Path) -> Route {
+        let path = root.join(&handler.path);
+        let source = match handler.kind {
+            HandlerKind::JavaScript => {
+                // `handler.js`, `.mjs` or `.cjs`, as the framework resolves `handler.export`.
+                let found = ["js", "mjs", "cjs"].iter().map(|e| path.with_extension(e)).find(|p| p.is_file());
+                Source::Js(found.unwrap_or_else(|| path.with_extension("js")))
+            }
+            HandlerKind::Python => Source::Python(path.clone()),
+            HandlerKind::Rust => Source::Rust(path.clone()),
+            HandlerKind::Component => Source::Component(path.clone()),
+        };
+        let rel = match handler.kind {
+            HandlerKind::Rust => handler.path.clone(),
+            _ => handler.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        Route { key, world, dir: root.join(&rel), rel, source: Some(source), export: handler.export.clone() }
     }
 
     /// What a missing handler means for this route, in API Gateway's terms.
@@ -90,23 +113,28 @@ pub fn route_dir_name(key: &str) -> &str {
 }
 
 /// Every route of `manifest` with its handler located under `root` (the manifest's directory):
-/// the `@ws` routes, built-in ones first, then the authorizer, then the `@http` routes.
+/// the `@ws` routes, built-in ones first, then the authorizer, then the `@http` routes. A route
+/// whose handler the manifest names is there; the others are in Architect's layout.
 pub fn routes(manifest: &Manifest, root: &Path) -> Result<Vec<Route>> {
+    let route = |key: String, world: World, architect: PathBuf| match manifest.handlers.get(&key) {
+        Some(handler) => Ok(Route::named(key, world, handler, root)),
+        None => Route::new(key, world, architect, root),
+    };
     let mut routes = Vec::new();
     if let Some(ws) = &manifest.ws {
         let keys =
             [CONNECT, DISCONNECT, DEFAULT].into_iter().map(str::to_string).chain(ws.custom_routes.iter().cloned());
         for key in keys {
             let rel = Path::new("src/ws").join(route_dir_name(&key));
-            routes.push(Route::new(key, World::Ws, rel, root)?);
+            routes.push(route(key, World::Ws, rel)?);
         }
     }
     if let Some(auth) = &manifest.settings.authorizer {
-        routes.push(Route::new(AUTHORIZER.into(), World::Ws, Path::new("src/ws").join(&auth.name), root)?);
+        routes.push(route(AUTHORIZER.into(), World::Ws, Path::new("src/ws").join(&auth.name))?);
     }
     for r in &manifest.http {
         let rel = Path::new("src/http").join(http_dir_name(&r.method, &r.path));
-        routes.push(Route::new(http_route_key(&r.method, &r.path), World::Http, rel, root)?);
+        routes.push(route(http_route_key(&r.method, &r.path), World::Http, rel)?);
     }
     Ok(routes)
 }

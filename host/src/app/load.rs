@@ -31,7 +31,7 @@ pub async fn load_route(runtime: &Arc<Runtime>, route: &Route, limits: &Limits) 
     Some(
         async {
             let component = build::build(source, route.world).await?;
-            runtime.load(&route.key, &component, route.world, limits).await
+            runtime.load(&route.key, &component, route.world, route.export.as_deref(), limits).await
         }
         .await,
     )

@@ -105,11 +105,18 @@ impl Reloader {
         let mut touched: Vec<(String, PathBuf)> = Vec::new();
         // Files that still exist first: after a write-then-rename, name the file, not the temporary.
         let (present, gone): (Vec<&PathBuf>, Vec<&PathBuf>) = changed.iter().partition(|p| p.exists());
+        let shared = app.root.join("src").join("shared");
         for path in present.into_iter().chain(gone) {
-            if let Some(route) = app.routes.iter().find(|r| path.starts_with(&r.dir))
-                && !touched.iter().any(|(k, _)| *k == route.key)
-            {
-                touched.push((route.key.clone(), path.clone()));
+            // Code under src/shared (Architect's) is part of every handler that imports it.
+            // A file several routes share (serverless.yml's functions of one file) reloads each.
+            let routes: Vec<&layout::Route> = match path.starts_with(&shared) {
+                true => app.routes.iter().filter(|r| r.source.is_some()).collect(),
+                false => app.routes.iter().filter(|r| path.starts_with(&r.dir)).collect(),
+            };
+            for route in routes {
+                if !touched.iter().any(|(k, _)| *k == route.key) {
+                    touched.push((route.key.clone(), path.clone()));
+                }
             }
         }
         for (key, cause) in touched {
@@ -123,10 +130,14 @@ impl Reloader {
         let what = cause.strip_prefix(&app.root).unwrap_or(cause).display().to_string();
         let started = Instant::now();
         let mut route = app.routes[index].clone();
-        route.source = match layout::detect(&route.dir) {
-            Ok(source) => source,
-            Err(e) => return tracing::error!("reload {key} ({what} changed): {e:#}; keeping the previous version"),
-        };
+        // A handler the manifest names stays where it says; one in Architect's layout may have
+        // changed language, or gone.
+        if !app.manifest.handlers.contains_key(key) {
+            route.source = match layout::detect(&route.dir) {
+                Ok(source) => source,
+                Err(e) => return tracing::error!("reload {key} ({what} changed): {e:#}; keeping the previous version"),
+            };
+        }
         let Some(source) = route.source.clone() else {
             self.publish(|app| {
                 app.handlers.remove(key);
@@ -146,7 +157,8 @@ impl Reloader {
         if current.is_some() && load::file_hash(&component).await.ok() == current {
             return tracing::debug!("reload {key}: {what} changed but the component did not");
         }
-        let handler = match self.runtime.load(key, &component, route.world, &app.limits).await {
+        let handler = match self.runtime.load(key, &component, route.world, route.export.as_deref(), &app.limits).await
+        {
             Ok(h) => h,
             Err(e) => {
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");

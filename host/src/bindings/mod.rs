@@ -57,6 +57,8 @@ pub(crate) mod ws_world {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "ws-handler",
+        // Reaching a connection or a room on another node waits on Redis.
+        imports: { default: async },
         exports: { default: async },
         with: {
             "wasi:keyvalue/store": super::keyvalue::wasi::keyvalue::store,
@@ -75,6 +77,7 @@ pub(crate) mod http_world {
         with: {
             "wsh:handler/types": super::ws_world::wsh::handler::types,
             "wsh:handler/ws": super::ws_world::wsh::handler::ws,
+            "wsh:handler/rooms": super::ws_world::wsh::handler::rooms,
             "wasi:keyvalue/store": super::keyvalue::wasi::keyvalue::store,
             "wasi:keyvalue/atomics": super::keyvalue::wasi::keyvalue::atomics,
             "wasi:keyvalue/batch": super::keyvalue::wasi::keyvalue::batch,

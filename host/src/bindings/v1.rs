@@ -9,7 +9,7 @@ pub(crate) mod ws_world {
         world: "ws-handler",
         exports: { default: async },
         // An error 0.1.0 has no value for is a trap.
-        imports: { default: trappable },
+        imports: { default: async | trappable },
     });
 }
 

@@ -17,7 +17,8 @@ use crate::app::{build, load, manifest};
 use crate::bindings::wit;
 use crate::decide::events::{Api, Body, ConnectRequest, ConnectionContext, Identity};
 use crate::decide::routing::{CONNECT, DEFAULT, DISCONNECT};
-use crate::hub::registry::{Connection, Registry};
+use crate::hub::Hub;
+use crate::hub::registry::Connection;
 use crate::ids::{new_id, now_ms};
 use crate::runtime::compile_cache::CompileCache;
 use crate::runtime::{Handler, Limits, Runtime, Services};
@@ -34,7 +35,7 @@ pub struct BenchOptions {
 pub async fn bench(opts: BenchOptions) -> Result<()> {
     let path = manifest::locate(opts.manifest.clone())?;
     let app = load::resolve(&path).await?;
-    let hub = Arc::new(Registry::default());
+    let hub = Hub::alone();
     let threads = crate::cli::serve::default_handler_threads();
     let store = crate::cli::serve::open_store(&app).await?;
     let runtime =
@@ -52,7 +53,7 @@ pub async fn bench(opts: BenchOptions) -> Result<()> {
         authorizer: None,
     };
     let (conn, mut queues) = Connection::new(ctx.connection_id.clone(), ctx.connected_at, ctx.identity.clone());
-    hub.insert(conn);
+    hub.register(conn, String::new()).await;
     tokio::spawn(async move { while queues.outbound.next().await.is_some() {} });
 
     println!("{}", machine());
@@ -107,7 +108,7 @@ impl Bench<'_> {
         })
         .await?
         .map_err(anyhow::Error::from)?;
-        let handler = runtime.load(&route.key, &component, route.world, &self.limits).await?;
+        let handler = runtime.load(&route.key, &component, route.world, route.export.as_deref(), &self.limits).await?;
         let event = sample_event(&self.api, &route.key, ctx);
 
         for _ in 0..20 {

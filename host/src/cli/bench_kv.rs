@@ -34,7 +34,7 @@ pub(super) async fn run(
     })?;
     let source = route.source.as_ref().with_context(|| format!("the `{ROUTE}` route has no handler"))?;
     let component = build::build(source, route.world).await?;
-    let handler = runtime.load(ROUTE, &component, route.world, &app.limits).await?;
+    let handler = runtime.load(ROUTE, &component, route.world, route.export.as_deref(), &app.limits).await?;
     let api = Api { stage: app.api.stage.clone(), api_id: "bench".into() };
     let body = json!({ "action": ROUTE, "n": n }).to_string();
     let event = ctx.message(&api, ROUTE, Body::Text(&body), new_id(), new_id(), now_ms());

@@ -14,15 +14,18 @@ use crate::app::reload;
 use crate::app::snapshot::{App, LiveApp};
 use crate::decide::limits::TokenBucket;
 use crate::decide::sigv4::Credential;
-use crate::features::kv::Sqlite;
+use crate::features::kv::{RedisStore, Sqlite};
 use crate::gateway::{Gateway, dispatch, server};
-use crate::hub::registry::{CloseReason, Registry};
+use crate::hub::Hub;
+use crate::hub::registry::CloseReason;
 use crate::runtime::compile_cache::CompileCache;
 use crate::runtime::{Runtime, Services};
-use crate::stats::Stats;
+use crate::stats::stats;
 
 pub struct ServeOptions {
     pub manifest: Option<PathBuf>,
+    /// Redis, when this node serves the app with others (`--cluster redis://HOST:PORT`).
+    pub cluster: Option<String>,
     /// Threads that run handlers, apart from those that serve sockets.
     pub handler_threads: usize,
     pub port: u16,
@@ -36,22 +39,35 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app loaded for the first time, with the runtime that runs it; `failures` counts the
 /// routes whose handler did not build or load.
-async fn start(path: Option<PathBuf>, hub: Arc<Registry>, threads: usize) -> Result<(App, Arc<Runtime>, usize)> {
+async fn start(path: Option<PathBuf>, hub: Arc<Hub>, threads: usize) -> Result<(App, Arc<Runtime>, usize)> {
     // Absolute, so that the paths a file watcher reports match the app's.
     let path = std::path::absolute(manifest::locate(path)?)?;
     let mut app = load::resolve(&path).await?;
     for warning in &app.manifest.warnings {
         tracing::warn!("{warning}");
     }
-    let kv = open_store(&app).await?;
+    // A cluster keeps its state where every node reaches it.
+    let kv: Arc<dyn crate::features::kv::Backend> = match hub.cluster() {
+        Some(cluster) => Arc::new(RedisStore::new(cluster.link.clone(), cluster.names.clone())),
+        None => open_store(&app).await?,
+    };
     let runtime = Arc::new(Runtime::new(Services { hub, kv }, CompileCache::from_env(), threads)?);
     let failures = load::handlers(&runtime, &mut app, &HashMap::new()).await;
     Ok((app, runtime, failures))
 }
 
 pub async fn serve(opts: ServeOptions) -> Result<()> {
-    let hub = Arc::new(Registry::default());
-    let (app, runtime, _failures) = start(opts.manifest, hub.clone(), opts.handler_threads).await?;
+    let path = std::path::absolute(manifest::locate(opts.manifest)?)?;
+    let name = load::resolve(&path).await?.manifest.app.unwrap_or_else(|| "wsh".into());
+    let (hub, orphans) = match &opts.cluster {
+        Some(url) => {
+            let (hub, orphans) = Hub::clustered(url, &name)?;
+            println!("wsh: cluster node {} through {url}", hub.node().unwrap_or_default());
+            (hub, Some(orphans))
+        }
+        None => (Hub::alone(), None),
+    };
+    let (app, runtime, _failures) = start(Some(path), hub.clone(), opts.handler_threads).await?;
     print_routes(&app, &runtime);
     let connect_bucket = Mutex::new(TokenBucket::new(app.settings().connect_rate, Instant::now()));
     let gw = Arc::new(Gateway {
@@ -60,9 +76,12 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         hub,
         connections: TaskTracker::new(),
         connect_bucket,
-        stats: Stats::default(),
         credential: credential()?,
     });
+
+    if let Some(orphans) = orphans {
+        tokio::spawn(crate::gateway::orphans::run(gw.clone(), orphans));
+    }
 
     // Kept alive for as long as we serve: dropping it stops the watching.
     let _watcher = match opts.watch {
@@ -103,12 +122,12 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     if tokio::time::timeout(DRAIN_TIMEOUT, gw.connections.wait()).await.is_err() {
         tracing::warn!("gave up waiting for connections after {DRAIN_TIMEOUT:?}");
     }
-    tracing::info!("stats: {}", gw.stats.json());
+    tracing::info!("stats: {}", stats().json());
     Ok(())
 }
 
 pub async fn build(manifest: Option<PathBuf>) -> Result<()> {
-    let (app, runtime, failures) = start(manifest, Arc::new(Registry::default()), default_handler_threads()).await?;
+    let (app, runtime, failures) = start(manifest, Hub::alone(), default_handler_threads()).await?;
     print_routes(&app, &runtime);
     if failures > 0 {
         bail!("{failures} route(s) failed to build");

@@ -9,7 +9,7 @@ use crate::bindings::wit;
 use crate::decide::routing::{CONNECT, DISCONNECT};
 
 /// Who is on the other end.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     pub source_ip: String,
     pub user_agent: Option<String>,
@@ -23,8 +23,9 @@ pub struct Api {
     pub api_id: Arc<str>,
 }
 
-/// What every event of one connection shares.
-#[derive(Debug, Clone)]
+/// What every event of one connection shares (and, in a cluster, what another node needs to
+/// run its `$disconnect`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionContext {
     pub connection_id: String,
     pub connected_at: u64,

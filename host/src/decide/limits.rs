@@ -43,6 +43,52 @@ pub enum Expiry {
     Lifetime,
 }
 
+/// WebSocket pings for a connection that has gone quiet: a client that vanished without closing
+/// (a laptop lid, a dropped mobile network) is found out within `interval + timeout`, instead
+/// of staying a member of its rooms until the idle timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// When the client was last heard from.
+    heard: Instant,
+    /// When the ping now unanswered was sent.
+    pinged: Option<Instant>,
+}
+
+/// What a connection's keepalive calls for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beat {
+    /// Nothing yet: look again at this instant.
+    Wait(Instant),
+    /// Send a ping now.
+    Ping,
+    /// The ping went unanswered: the peer is gone.
+    Dead,
+}
+
+impl Keepalive {
+    pub fn new(now: Instant) -> Keepalive {
+        Keepalive { heard: now, pinged: None }
+    }
+
+    /// Any frame from the client, a pong or not, shows it is there.
+    pub fn heard(&mut self, now: Instant) {
+        *self = Keepalive::new(now);
+    }
+
+    /// The next step, with the interval and timeout in force (they may change by reload).
+    pub fn beat(&mut self, now: Instant, interval: Duration, timeout: Duration) -> Beat {
+        match self.pinged {
+            Some(pinged) if now >= pinged + timeout => Beat::Dead,
+            Some(pinged) => Beat::Wait(pinged + timeout),
+            None if now >= self.heard + interval => {
+                self.pinged = Some(now);
+                Beat::Ping
+            }
+            None => Beat::Wait(self.heard + interval),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +106,25 @@ mod tests {
         // A lower rate caps the burst at once.
         let later = later + Duration::from_secs(60);
         assert_eq!((0..15).filter(|_| b.allow(3, later)).count(), 3);
+    }
+
+    #[test]
+    fn a_quiet_connection_is_pinged_and_given_up_on_without_an_answer() {
+        let (interval, timeout) = (Duration::from_secs(30), Duration::from_secs(10));
+        let t0 = Instant::now();
+        let mut k = Keepalive::new(t0);
+        assert_eq!(k.beat(t0, interval, timeout), Beat::Wait(t0 + interval));
+        assert_eq!(k.beat(t0 + interval, interval, timeout), Beat::Ping);
+        assert_eq!(k.beat(t0 + interval, interval, timeout), Beat::Wait(t0 + interval + timeout));
+        assert_eq!(k.beat(t0 + interval + timeout, interval, timeout), Beat::Dead);
+        // An answer (or any frame) starts the count again.
+        let mut k = Keepalive::new(t0);
+        k.beat(t0 + interval, interval, timeout);
+        k.heard(t0 + interval + Duration::from_secs(1));
+        assert_eq!(
+            k.beat(t0 + interval + timeout, interval, timeout),
+            Beat::Wait(t0 + 2 * interval + Duration::from_secs(1))
+        );
     }
 
     #[test]

@@ -3,4 +3,5 @@
 //! view type to build from its store and an `add_to_linker`.
 
 pub(crate) mod kv;
+pub(crate) mod rooms;
 pub(crate) mod ws;

@@ -7,11 +7,12 @@ use wasmtime::component::{HasData, Linker};
 
 use crate::bindings::ws_world::wsh::handler::ws;
 use crate::bindings::{v1, wit};
-use crate::hub::registry::{CloseReason, Registry, SendError, SendLimits};
+use crate::hub::Hub;
+use crate::hub::registry::{CloseReason, SendError, SendLimits};
 
 /// What `ws` calls act on during one event.
 pub(crate) struct WsView<'a> {
-    pub hub: &'a Registry,
+    pub hub: &'a Hub,
     /// The app's limits for the event's snapshot.
     pub limits: SendLimits,
 }
@@ -19,16 +20,16 @@ pub(crate) struct WsView<'a> {
 impl wit::Host for WsView<'_> {}
 
 impl ws::Host for WsView<'_> {
-    fn send(&mut self, connection_id: String, payload: wit::Data) -> Result<(), wit::WsError> {
-        self.hub.send(&connection_id, payload.into(), self.limits).map_err(ws_error)
+    async fn send(&mut self, connection_id: String, payload: wit::Data) -> Result<(), wit::WsError> {
+        self.hub.send(&connection_id, payload.into(), self.limits).await.map_err(ws_error)
     }
 
-    fn close(&mut self, connection_id: String) -> Result<(), wit::WsError> {
-        self.hub.close(&connection_id, CloseReason::new(1000, "closed by handler")).map_err(ws_error)
+    async fn close(&mut self, connection_id: String) -> Result<(), wit::WsError> {
+        self.hub.close(&connection_id, CloseReason::new(1000, "closed by handler")).await.map_err(ws_error)
     }
 
-    fn info(&mut self, connection_id: String) -> Result<wit::ConnectionInfo, wit::WsError> {
-        let info = self.hub.info(&connection_id).map_err(ws_error)?;
+    async fn info(&mut self, connection_id: String) -> Result<wit::ConnectionInfo, wit::WsError> {
+        let info = self.hub.info(&connection_id).await.map_err(ws_error)?;
         Ok(wit::ConnectionInfo {
             connection_id: info.connection_id,
             connected_at: info.connected_at,
@@ -43,6 +44,7 @@ fn ws_error(e: SendError) -> wit::WsError {
         SendError::Gone => wit::WsError::Gone,
         SendError::PayloadTooLarge => wit::WsError::PayloadTooLarge,
         SendError::SlowConsumer => wit::WsError::SlowConsumer,
+        SendError::Unavailable(why) => wit::WsError::Unavailable(why),
     }
 }
 
@@ -50,20 +52,23 @@ fn ws_error(e: SendError) -> wit::WsError {
 impl v1::wit::Host for WsView<'_> {}
 
 impl v1::ws_world::wsh::handler::ws::Host for WsView<'_> {
-    fn send(
+    async fn send(
         &mut self,
         connection_id: String,
         payload: v1::wit::Data,
     ) -> wasmtime::Result<Result<(), v1::wit::WsError>> {
-        old(ws::Host::send(self, connection_id, v1::data(payload)))
+        old(ws::Host::send(self, connection_id, v1::data(payload)).await)
     }
 
-    fn close(&mut self, connection_id: String) -> wasmtime::Result<Result<(), v1::wit::WsError>> {
-        old(ws::Host::close(self, connection_id))
+    async fn close(&mut self, connection_id: String) -> wasmtime::Result<Result<(), v1::wit::WsError>> {
+        old(ws::Host::close(self, connection_id).await)
     }
 
-    fn info(&mut self, connection_id: String) -> wasmtime::Result<Result<v1::wit::ConnectionInfo, v1::wit::WsError>> {
-        old(ws::Host::info(self, connection_id).map(v1::connection_info))
+    async fn info(
+        &mut self,
+        connection_id: String,
+    ) -> wasmtime::Result<Result<v1::wit::ConnectionInfo, v1::wit::WsError>> {
+        old(ws::Host::info(self, connection_id).await.map(v1::connection_info))
     }
 }
 

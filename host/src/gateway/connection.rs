@@ -13,15 +13,15 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::Gateway;
+use super::{Call, Gateway};
 use crate::bindings::wit;
 use crate::decide::events::{Body, ConnectionContext, error_frame};
-use crate::decide::limits::{self, Expiry, TokenBucket};
+use crate::decide::limits::{self, Beat, Expiry, Keepalive, TokenBucket};
 use crate::decide::routing::DISCONNECT;
 use crate::hub::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
 use crate::ids::{new_id, now_ms};
 use crate::runtime::CallError;
-use crate::stats::Stats;
+use crate::stats::{Stats, stats};
 
 /// Messages read but not yet handled, per connection.
 const INBOUND_QUEUE: usize = 16;
@@ -43,7 +43,7 @@ pub(super) async fn run(session: Session, queues: ConnectionQueues, socket: Opti
     let serve = async {
         let close = match socket {
             Some(socket) => {
-                Stats::add(&session.gw.stats.connections_accepted);
+                Stats::add(&stats().connections_accepted);
                 pump(&session, socket, queues, inbound_tx).await
             }
             None => {
@@ -52,7 +52,7 @@ pub(super) async fn run(session: Session, queues: ConnectionQueues, socket: Opti
             }
         };
         // From here `ws.send` to this id answers `gone`.
-        session.gw.hub.remove(&session.conn.id);
+        session.gw.hub.unregister(&session.conn.id).await;
         close
     };
     // The dispatcher shares the connection's task (one task per connection keeps 10,000 idle
@@ -95,7 +95,7 @@ async fn pump(
         },
         server = &mut writer => {
             if let Some(reason) = &server && reason.code == 1008 {
-                Stats::add(&session.gw.stats.closed_slow_consumer);
+                Stats::add(&stats().closed_slow_consumer);
                 tracing::info!(connection = %session.conn.id, code = 1008, "closing: {}", reason.reason);
             }
             // We closed (or could no longer write): give the client a moment to answer, which
@@ -115,7 +115,8 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
     let opened = Instant::now();
     let mut last_active = opened;
     let mut rate = TokenBucket::new(gw.app.get().settings().message_rate, opened);
-    // A reload changes the limits below: the deadline is recomputed when it does.
+    let mut keepalive = Keepalive::new(opened);
+    // A reload changes the limits below: the deadlines are recomputed when it does.
     let mut reloaded = gw.app.subscribe();
     let mut close = None;
     loop {
@@ -124,7 +125,23 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
         let (idle, lifetime) =
             (Duration::from_secs(settings.idle_timeout_s), Duration::from_secs(settings.max_lifetime_s));
         let (deadline, expiry) = limits::deadline(last_active, idle, opened, lifetime);
+        let (ping_interval, ping_timeout) =
+            (Duration::from_secs(settings.ping_interval_s), Duration::from_secs(settings.ping_timeout_s));
         drop(app);
+        let beat_at = match keepalive.beat(Instant::now(), ping_interval, ping_timeout) {
+            Beat::Wait(at) => at,
+            Beat::Ping => {
+                conn.ping();
+                continue;
+            }
+            Beat::Dead if close.is_some() => break,
+            Beat::Dead => {
+                Stats::add(&stats().closed_ping_timeout);
+                tracing::info!(connection = %conn.id, "connection lost: no answer to a ping within {ping_timeout:?}");
+                // No close frame: the peer is not there to read one.
+                return ReadEnd::Closed(CloseReason::new(1006, "no answer to a ping (ping-timeout-s)"));
+            }
+        };
         let message = tokio::select! {
             message = stream.next() => match message {
                 Some(message) => message,
@@ -135,16 +152,18 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
                     break;
                 }
                 let (counter, why) = match expiry {
-                    Expiry::Idle => (&gw.stats.closed_idle, "Going away: idle timeout"),
-                    Expiry::Lifetime => (&gw.stats.closed_lifetime, "Going away: maximum connection lifetime"),
+                    Expiry::Idle => (&stats().closed_idle, "Going away: idle timeout"),
+                    Expiry::Lifetime => (&stats().closed_lifetime, "Going away: maximum connection lifetime"),
                 };
                 Stats::add(counter);
                 return ReadEnd::Violation(CloseReason::new(1001, why));
             }
+            _ = tokio::time::sleep_until(beat_at.into()) => continue,
             Ok(()) = reloaded.changed() => continue,
         };
-        // Any frame from the client, pings included, shows it is alive.
+        // Any frame from the client, pings and pongs included, shows it is alive.
         last_active = Instant::now();
+        keepalive.heard(last_active);
         let frame = match message {
             Ok(Message::Text(t)) => Frame::Text(t),
             Ok(Message::Binary(b)) => Frame::Binary(b),
@@ -158,7 +177,7 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
                 continue;
             }
             Err(e) => {
-                return match violation(gw, e) {
+                return match violation(e) {
                     Some(reason) => ReadEnd::Violation(reason),
                     None => ReadEnd::Closed(close.unwrap_or_else(|| CloseReason::new(1006, "connection lost"))),
                 };
@@ -168,14 +187,14 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
         // The socket's own cap was set at the handshake; a reload may have lowered the limit since.
         let max_message = (app.settings().max_message_kb as usize) << 10;
         if frame.len() > max_message {
-            Stats::add(&gw.stats.closed_too_big);
+            Stats::add(&stats().closed_too_big);
             let why = format!("Message too big: {} bytes, the limit is {max_message}", frame.len());
             return ReadEnd::Violation(CloseReason::new(1009, why));
         }
         let message_rate = app.settings().message_rate;
         if !rate.allow(message_rate, last_active) {
             // Refused out loud, never dropped silently: the client is told which message.
-            Stats::add(&gw.stats.messages_throttled);
+            Stats::add(&stats().messages_throttled);
             let request_id = new_id();
             tracing::warn!(connection = %conn.id, request = %request_id, "message refused: message-rate ({message_rate}/s) exceeded");
             let _ = conn.send(Frame::text(error_frame("Too Many Requests", &conn.id, &request_id)), app.limits.send);
@@ -190,15 +209,15 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
 }
 
 /// The close a read error calls for; `None` for a connection that simply went away.
-fn violation(gw: &Gateway, e: axum::Error) -> Option<CloseReason> {
+fn violation(e: axum::Error) -> Option<CloseReason> {
     use tungstenite::Error;
     let inner = e.into_inner();
     let (counter, code, why) = match inner.downcast_ref::<Error>()? {
-        Error::Capacity(e) => (&gw.stats.closed_too_big, 1009, format!("Message too big: {e}")),
-        Error::Utf8(_) => (&gw.stats.closed_invalid_utf8, 1007, "Invalid UTF-8 in a text message".to_string()),
+        Error::Capacity(e) => (&stats().closed_too_big, 1009, format!("Message too big: {e}")),
+        Error::Utf8(_) => (&stats().closed_invalid_utf8, 1007, "Invalid UTF-8 in a text message".to_string()),
         // A peer that vanished mid-stream is a lost connection (1006), not a protocol violation.
         Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => return None,
-        Error::Protocol(e) => (&gw.stats.closed_protocol_error, 1002, format!("Protocol error: {e}")),
+        Error::Protocol(e) => (&stats().closed_protocol_error, 1002, format!("Protocol error: {e}")),
         _ => return None,
     };
     Stats::add(counter);
@@ -222,6 +241,7 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQu
         let message = match next {
             Outbound::Frame(Frame::Text(t)) => Message::Text(t),
             Outbound::Frame(Frame::Binary(b)) => Message::Binary(b),
+            Outbound::Ping => Message::Ping(Default::default()),
             Outbound::Close(reason) => {
                 let frame = CloseFrame { code: reason.code, reason: reason.reason.clone().into() };
                 let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
@@ -271,7 +291,7 @@ async fn on_message(session: &Session, frame: Frame) {
         // No route matched and there is no $default: API Gateway's answer.
         None => return send(Frame::text(error_frame("Forbidden", &conn.id, &request_id))),
     };
-    Stats::add(&gw.stats.messages);
+    Stats::add(&stats().messages);
     let event = ctx.message(&app.api, &route, body, request_id.clone(), new_id(), now);
     let reply = |outcome: Result<wit::Response, CallError>| match outcome {
         // A two-way route: the body goes back to the caller.
@@ -281,22 +301,36 @@ async fn on_message(session: &Session, frame: Frame) {
             }
         }
         Err(e) => {
-            Stats::add(&gw.stats.handler_errors);
+            Stats::add(&stats().handler_errors);
             tracing::error!(route = %route, connection = %conn.id, request = %request_id, "{e}");
             send(Frame::text(error_frame("Internal server error", &conn.id, &request_id)));
         }
     };
-    reply(gw.runtime.call(&handler, app.limits.clone(), event).await);
+    let call = Call { route: &route, connection: &conn.id, request: &request_id };
+    reply(gw.call(&app, call, &handler, event).await);
 }
 
+/// Runs `$disconnect`, then takes the connection out of its rooms: the handler still sees them
+/// (to tell the others it left), and nobody is sent anything through it meanwhile, since it is
+/// out of the registry already.
 async fn disconnect(session: &Session, close: CloseReason) {
     let Session { gw, conn, ctx } = session;
     tracing::debug!(connection = %conn.id, code = close.code, "disconnected");
+    // Taken over by another node, which took this one for lost: it ran the handler already.
+    if !conn.handed_over() {
+        run_disconnect(gw, ctx, &close).await;
+    }
+    gw.hub.leave_all(&conn.id).await;
+}
+
+/// Runs the app's `$disconnect` for the connection `ctx` describes, if the app has one.
+pub(super) async fn run_disconnect(gw: &Gateway, ctx: &ConnectionContext, close: &CloseReason) {
     let app = gw.app.get();
     let Some(Ok(handler)) = app.handler(DISCONNECT) else { return };
     let request_id = new_id();
     let event = ctx.disconnect(&app.api, close.code, &close.reason, request_id.clone(), now_ms());
-    if let Err(e) = gw.runtime.call(&handler, app.limits.clone(), event).await {
-        tracing::error!(route = DISCONNECT, connection = %conn.id, request = %request_id, "{e}");
+    let call = Call { route: DISCONNECT, connection: &ctx.connection_id, request: &request_id };
+    if let Err(e) = gw.call(&app, call, &handler, event).await {
+        tracing::error!(route = DISCONNECT, connection = %ctx.connection_id, request = %request_id, "{e}");
     }
 }

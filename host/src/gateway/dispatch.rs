@@ -8,8 +8,10 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Gateway, connections_api, http_routes, static_files, upgrade};
+use super::management::target;
+use super::{Gateway, connections_api, http_routes, rooms_api, static_files, upgrade};
 use crate::app::snapshot::App;
+use crate::stats::stats;
 
 /// Handles every request, reading the app once for all of it.
 pub(crate) async fn handle(
@@ -18,8 +20,11 @@ pub(crate) async fn handle(
     req: Request,
 ) -> Response {
     let app = gw.app.get();
-    if let Some(id) = connections_api::connection_id(req.uri().path()) {
+    if let Some(id) = target(req.uri().path(), connections_api::API) {
         return connections_api::handle(&gw, &app, peer, id, req).await;
+    }
+    if let Some(room) = target(req.uri().path(), rooms_api::API) {
+        return rooms_api::handle(&gw, &app, peer, room, req).await;
     }
     if let (Some(root), Some(rel)) = (&app.static_dir, req.uri().path().strip_prefix(static_files::PREFIX)) {
         return static_files::serve(root, rel, req.method(), req.headers()).await;
@@ -35,7 +40,7 @@ pub(crate) async fn handle(
 /// does without a root route) a file of the `@static` folder, else 404.
 async fn plain_http(gw: &Gateway, app: &App, peer: SocketAddr, req: Request) -> Response {
     if req.uri().path() == "/_wsh/stats" {
-        return axum::Json(gw.stats.json()).into_response();
+        return axum::Json(stats().json()).into_response();
     }
     if let Some(matched) = app.http.route(req.method().as_str(), req.uri().path()) {
         return http_routes::serve(gw, app, peer, matched, req).await;

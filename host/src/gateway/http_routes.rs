@@ -19,7 +19,7 @@ use crate::bindings::http_wit;
 use crate::decide::http_router::Match;
 use crate::ids::{new_id, now_ms};
 use crate::runtime::{CallError, Handler};
-use crate::stats::Stats;
+use crate::stats::{Stats, stats};
 
 /// Lambda's request payload limit.
 const MAX_BODY: usize = 6 << 20;
@@ -30,7 +30,7 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Serves `req` with the route `matched` chose from `app`: the handler comes from the same
 /// app as the match, so a reload in between cannot split them.
 pub(super) async fn serve(gw: &Gateway, app: &App, peer: SocketAddr, matched: Match<'_>, req: Request) -> Response {
-    Stats::add(&gw.stats.http_requests);
+    Stats::add(&stats().http_requests);
     let key = matched.key;
     let handler = match app.handler(key) {
         Some(Ok(handler)) => handler,
@@ -58,7 +58,7 @@ async fn call(gw: &Gateway, app: &App, handler: &Arc<Handler>, key: &str, reques
             error(StatusCode::INTERNAL_SERVER_ERROR)
         }),
         Err(e) => {
-            Stats::add(&gw.stats.handler_errors);
+            Stats::add(&stats().handler_errors);
             tracing::error!(route = %key, request = %request_id, "{e}");
             // API Gateway's answers: 503 when the integration timed out, else 500.
             match e {

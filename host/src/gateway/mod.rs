@@ -1,39 +1,82 @@
 //! The front door: one port for HTTP and WebSocket. `server` accepts and reads request heads
 //! within limits; `dispatch` sends each request where it goes; `upgrade` turns a handshake into
 //! a connection (authorizer, `$connect`); `connection` runs one socket's loops; `http_routes`,
-//! `static_files` and `connections_api` answer plain HTTP.
+//! `static_files`, and the management APIs `connections_api` and `rooms_api` (`management`: what
+//! they share) answer plain HTTP.
 
 mod connection;
 mod connections_api;
 pub(crate) mod dispatch;
 mod http_routes;
+mod management;
+pub(crate) mod orphans;
+mod rooms_api;
 pub(crate) mod server;
 mod static_files;
 mod upgrade;
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio_util::task::TaskTracker;
 
-use crate::app::snapshot::LiveApp;
+use crate::app::snapshot::{App, LiveApp};
+use crate::bindings::wit;
 use crate::decide::limits::TokenBucket;
 use crate::decide::sigv4::Credential;
-use crate::hub::registry::Registry;
-use crate::runtime::Runtime;
-use crate::stats::Stats;
+use crate::hub::Hub;
+use crate::runtime::{CallError, Handler, Runtime};
 
 /// What every request and connection shares. The app itself is read from `app` once per event
 /// or request: everything else here lives as long as the process.
 pub(crate) struct Gateway {
     pub app: Arc<LiveApp>,
     pub runtime: Arc<Runtime>,
-    pub hub: Arc<Registry>,
+    pub hub: Arc<Hub>,
     /// Every connection task, so that shutdown can wait for their disconnect handlers.
     pub connections: TaskTracker,
     /// New connections per second, across all clients.
     pub connect_bucket: Mutex<TokenBucket>,
-    pub stats: Stats,
     /// What `@connections` requests must be signed with; `None` opens it to loopback only. From
     /// the environment, so it lives as long as the process.
     pub credential: Option<Credential>,
+}
+
+/// One WebSocket event: where it goes and what it is, for the call and its log line.
+pub(crate) struct Call<'a> {
+    pub route: &'a str,
+    pub connection: &'a str,
+    pub request: &'a str,
+}
+
+impl Gateway {
+    /// Runs `event` on `handler` within `app`'s limits, and logs the event on one line (route,
+    /// connection, request, status, duration), as API Gateway's WebSocket access logs do,
+    /// unless the app turned that off.
+    pub(crate) async fn call(
+        &self,
+        app: &App,
+        call: Call<'_>,
+        handler: &Arc<Handler>,
+        event: wit::Event,
+    ) -> Result<wit::Response, CallError> {
+        let started = Instant::now();
+        let outcome = self.runtime.call(handler, app.limits.clone(), event).await;
+        if app.settings().access_log {
+            let status = match &outcome {
+                Ok(response) => response.status_code,
+                Err(CallError::Timeout(_)) => 504,
+                Err(_) => 500,
+            };
+            let took = started.elapsed().as_secs_f64() * 1e3;
+            tracing::info!(
+                route = call.route,
+                connection = call.connection,
+                request = call.request,
+                status,
+                "event in {took:.2} ms"
+            );
+        }
+        outcome
+    }
 }

@@ -12,8 +12,8 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::Gateway;
 use super::connection::{self, Session};
+use super::{Call, Gateway};
 use crate::app::snapshot::App;
 use crate::bindings::wit;
 use crate::decide::authorizer::{self, IdentitySource, Refusal};
@@ -21,7 +21,7 @@ use crate::decide::events::{ConnectRequest, ConnectionContext, Identity};
 use crate::decide::routing::{AUTHORIZER, CONNECT};
 use crate::hub::registry::Connection;
 use crate::ids::{new_id, now_ms};
-use crate::stats::Stats;
+use crate::stats::{Stats, stats};
 
 /// tungstenite's default read buffer is 128 KiB per connection. It is only the smallest read:
 /// once a frame's header is in, tungstenite reserves the whole frame, so large messages still
@@ -48,7 +48,7 @@ pub(super) async fn upgrade(gw: &Arc<Gateway>, app: Arc<App>, peer: SocketAddr, 
     let headers = &parts.headers;
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut ctx = ConnectionContext {
-        connection_id: new_id(),
+        connection_id: gw.hub.new_connection_id(),
         connected_at: now_ms(),
         domain_name: text(header::HOST).unwrap_or_else(|| "localhost".into()),
         identity: Identity { source_ip: peer.ip().to_string(), user_agent: text(header::USER_AGENT) },
@@ -64,7 +64,7 @@ pub(super) async fn upgrade(gw: &Arc<Gateway>, app: Arc<App>, peer: SocketAddr, 
         match authorize(gw, &app, sources, &ctx, &request).await {
             Ok(context) => ctx.authorizer = Some(context),
             Err(refusal) => {
-                Stats::add(&gw.stats.connections_refused_by_authorizer);
+                Stats::add(&stats().connections_refused_by_authorizer);
                 tracing::info!(route = AUTHORIZER, connection = %ctx.connection_id, status = refusal.status, "connection refused: {}", refusal.why);
                 let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
                 return (status, [(header::CONTENT_TYPE, "application/json")], refusal.body).into_response();
@@ -72,14 +72,21 @@ pub(super) async fn upgrade(gw: &Arc<Gateway>, app: Arc<App>, peer: SocketAddr, 
         }
     }
 
+    // Registered before `$connect` runs: what it (or anyone) sends to the connection waits in
+    // its queue and goes out right after the 101, first; rooms it joins hold it. A refusal
+    // undoes both, and the queue is dropped unsent.
+    let (conn, queues) = Connection::new(ctx.connection_id.clone(), ctx.connected_at, ctx.identity.clone());
+    // In a cluster, another node runs its `$disconnect` from this record should this one be lost.
+    let record = serde_json::to_string(&ctx).expect("a connection's facts serialize");
+    gw.hub.register(conn.clone(), record).await;
     let extra_headers = match run_connect(gw, &app, &ctx, &request).await {
         Ok(headers) => headers,
-        Err(refusal) => return refusal,
+        Err(refusal) => {
+            gw.hub.unregister(&conn.id).await;
+            gw.hub.leave_all(&conn.id).await;
+            return refusal;
+        }
     };
-    let (conn, queues) = Connection::new(ctx.connection_id.clone(), ctx.connected_at, ctx.identity.clone());
-    // Registered before the handshake completes: a frame sent to it from now on waits in its
-    // queue, so nothing sent right after `$connect` is lost.
-    gw.hub.insert(conn.clone());
 
     let mut ws = ws
         .max_message_size((settings.max_message_kb as usize) << 10)
@@ -115,12 +122,12 @@ pub(super) async fn upgrade(gw: &Arc<Gateway>, app: Arc<App>, peer: SocketAddr, 
 fn admit(gw: &Gateway, app: &App) -> Option<Response> {
     let settings = app.settings();
     if gw.hub.len() >= settings.max_connections as usize {
-        Stats::add(&gw.stats.connections_refused_full);
+        Stats::add(&stats().connections_refused_full);
         tracing::warn!("refusing a connection: max-connections ({}) reached", settings.max_connections);
         return Some((StatusCode::SERVICE_UNAVAILABLE, "too many connections\n").into_response());
     }
     if !gw.connect_bucket.lock().unwrap_or_else(|e| e.into_inner()).allow(settings.connect_rate, Instant::now()) {
-        Stats::add(&gw.stats.connections_refused_rate);
+        Stats::add(&stats().connections_refused_rate);
         tracing::warn!("refusing a connection: connect-rate ({}/s) exceeded", settings.connect_rate);
         return Some((StatusCode::TOO_MANY_REQUESTS, "too many new connections\n").into_response());
     }
@@ -148,10 +155,11 @@ async fn authorize(
     };
     let request_id = new_id();
     let event = ctx.authorize(&app.api, request, request_id.clone(), now_ms());
-    match gw.runtime.call(&handler, app.limits.clone(), event).await {
+    let call = Call { route: AUTHORIZER, connection: &ctx.connection_id, request: &request_id };
+    match gw.call(app, call, &handler, event).await {
         Ok(response) => authorizer::decide(&response),
         Err(e) => {
-            Stats::add(&gw.stats.handler_errors);
+            Stats::add(&stats().handler_errors);
             Err(Refusal::internal(format!("request {request_id}: {e}")))
         }
     }
@@ -175,17 +183,18 @@ async fn run_connect(
     };
     let request_id = new_id();
     let event = ctx.connect(&app.api, request, request_id.clone(), ctx.connected_at);
-    match gw.runtime.call(&handler, app.limits.clone(), event).await {
+    let call = Call { route: CONNECT, connection: &ctx.connection_id, request: &request_id };
+    match gw.call(app, call, &handler, event).await {
         Ok(response) if (200..300).contains(&response.status_code) => Ok(response.headers),
         Ok(response) => {
-            Stats::add(&gw.stats.connections_refused_by_handler);
+            Stats::add(&stats().connections_refused_by_handler);
             tracing::info!(route = CONNECT, connection = %ctx.connection_id, request = %request_id, status = response.status_code, "connection refused by handler");
             let status = StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::FORBIDDEN);
             Err((status, body_bytes(response.body)).into_response())
         }
         Err(e) => {
-            Stats::add(&gw.stats.connections_refused_by_handler);
-            Stats::add(&gw.stats.handler_errors);
+            Stats::add(&stats().connections_refused_by_handler);
+            Stats::add(&stats().handler_errors);
             tracing::error!(route = CONNECT, connection = %ctx.connection_id, request = %request_id, "{e}");
             Err((StatusCode::INTERNAL_SERVER_ERROR, "Internal server error\n").into_response())
         }

@@ -5,7 +5,7 @@
 //! never waits, so a handler sending to a slow client gets an error value instead of a hang.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
@@ -35,6 +35,14 @@ impl Frame {
         }
     }
 
+    /// The payload's bytes, and whether the frame is binary.
+    pub fn into_bytes(self) -> (Bytes, bool) {
+        match self {
+            Frame::Text(t) => (Bytes::from(t), false),
+            Frame::Binary(b) => (b, true),
+        }
+    }
+
     /// UTF-8 bytes are a text frame, anything else a binary one (how `@connections` and `@rooms`
     /// read a request body).
     pub fn from_body(body: Bytes) -> Frame {
@@ -55,7 +63,7 @@ impl From<wit::Data> for Frame {
 }
 
 /// What a send may queue, from the app's settings at the time of the send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SendLimits {
     /// Bytes in one frame.
     pub max_payload: usize,
@@ -67,6 +75,8 @@ pub struct SendLimits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outbound {
     Frame(Frame),
+    /// A WebSocket ping, to learn whether the client is still there.
+    Ping,
     /// Send a close frame after everything queued before it.
     Close(CloseReason),
 }
@@ -84,13 +94,15 @@ impl CloseReason {
 }
 
 /// Why a `send`, `close` or `info` did not happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
     /// No such live connection.
     Gone,
     PayloadTooLarge,
     /// The client is not reading; it is being closed with 1008.
     SlowConsumer,
+    /// The connection is on another node, which cannot be reached now; the message says why.
+    Unavailable(String),
 }
 
 /// Snapshot of a connection's facts.
@@ -117,6 +129,8 @@ pub struct Connection {
     queued: Arc<AtomicUsize>,
     /// A close that must not wait behind the queue (the queue may be full).
     evict: watch::Sender<Option<CloseReason>>,
+    /// Its `$disconnect` ran on another node already, which took this node for lost.
+    handed_over: AtomicBool,
 }
 
 /// The socket side of a connection: what its writer task drains.
@@ -153,6 +167,7 @@ impl Connection {
             outbound,
             queued: queued.clone(),
             evict,
+            handed_over: AtomicBool::new(false),
         };
         (Arc::new(conn), ConnectionQueues { outbound: Outbox { rx: outbound_rx, queued }, evict: evict_rx })
     }
@@ -167,6 +182,12 @@ impl Connection {
             return Err(SendError::SlowConsumer);
         }
         self.push(Outbound::Frame(frame))
+    }
+
+    /// Queues a ping (whatever the queue's bound: a stuck client is the writer's to find out).
+    pub fn ping(&self) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        let _ = self.push(Outbound::Ping);
     }
 
     /// Closes after what is already queued has been sent.
@@ -193,6 +214,17 @@ impl Connection {
                 false
             }
         });
+    }
+
+    /// Closes it without its `$disconnect`, which another node ran: that node took this one for
+    /// lost (it lost Redis for longer than its lease) and took its connections over.
+    pub fn hand_over(&self) {
+        self.handed_over.store(true, Ordering::Release);
+        self.evict(CloseReason::new(1001, "going away: another node took this one for lost"));
+    }
+
+    pub fn handed_over(&self) -> bool {
+        self.handed_over.load(Ordering::Acquire)
     }
 
     pub fn touch(&self, now: u64) {

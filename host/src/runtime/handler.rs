@@ -87,6 +87,8 @@ pub struct Handler {
     /// blake3 of the component bytes: what a reload compares.
     pub hash: String,
     pub(super) pre: Pre,
+    /// The export this route calls, for a component built from a file of several (`_HANDLER`).
+    pub(super) export: Option<Arc<str>>,
     /// Prefix for the guest's stdout/stderr lines.
     pub(super) log: GuestLog,
     /// A fresh instance made ahead of the next event, which no event has touched: it takes
@@ -133,6 +135,7 @@ impl Runtime {
         route: &str,
         path: &Path,
         world: World,
+        export: Option<&str>,
         limits: &Limits,
     ) -> Result<Arc<Handler>> {
         let bytes = tokio::fs::read(path).await.with_context(|| format!("cannot read {}", path.display()))?;
@@ -157,6 +160,7 @@ impl Runtime {
             path: path.to_path_buf(),
             hash,
             pre,
+            export: export.map(Into::into),
             log: GuestLog::new(route),
             spare: Mutex::new(None),
             refilling: AtomicBool::new(false),
@@ -165,7 +169,7 @@ impl Runtime {
         let (runtime, trial, limits) = (self.clone(), handler.clone(), limits.clone());
         self.executor
             .run(async move {
-                let mut store = runtime.stores.store(&trial.log, &limits);
+                let mut store = runtime.stores.store(&trial, &limits);
                 trial.pre.instantiate(&mut store).await.map(drop)
             })
             .await

@@ -9,15 +9,16 @@ use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::Limits;
-use super::guest_log::GuestLog;
+use super::handler::Handler;
 use crate::features::kv::{Backend, KvView};
+use crate::features::rooms::RoomsView;
 use crate::features::ws::WsView;
-use crate::hub::registry::Registry;
+use crate::hub::Hub;
 
 /// What the host features act on, shared by every store: one `Arc` per event, not one per
 /// feature.
 pub(crate) struct Services {
-    pub hub: Arc<Registry>,
+    pub hub: Arc<Hub>,
     /// The key-value store.
     pub kv: Arc<dyn Backend>,
 }
@@ -43,6 +44,10 @@ impl HostState {
         WsView { hub: &self.services.hub, limits: self.limits.send }
     }
 
+    pub(super) fn rooms(&mut self) -> RoomsView<'_> {
+        RoomsView { hub: &self.services.hub, limits: self.limits.send }
+    }
+
     pub(super) fn kv(&mut self) -> KvView<'_> {
         KvView { backend: &*self.services.kv, policy: &self.limits.kv, table: &mut self.table }
     }
@@ -66,13 +71,18 @@ pub(super) struct Stores {
 }
 
 impl Stores {
-    pub fn store(&self, log: &GuestLog, limits: &Limits) -> Store<HostState> {
+    pub fn store(&self, handler: &Handler, limits: &Limits) -> Store<HostState> {
         // No preopened directories, no sockets, and of the environment only the socket URL
-        // (Architect's `ARC_WSS_URL`): a handler reaches the world only through its imports.
+        // (Architect's `ARC_WSS_URL`) and, for a route of a file with several exports, the one
+        // it calls (Lambda's `_HANDLER`): a handler reaches the world only through its imports.
         let mut wasi = WasiCtx::builder();
+        let log = &handler.log;
         wasi.stdout(log.stdout()).stderr(log.stderr()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
         if let Some(url) = self.wss_url.get() {
             wasi.env("ARC_WSS_URL", url);
+        }
+        if let Some(export) = &handler.export {
+            wasi.env("_HANDLER", export);
         }
         let state = HostState {
             wasi: wasi.build(),

@@ -84,7 +84,7 @@ impl Runtime {
             let (mut store, instance) = match handler.take_spare().filter(|p| p.memory_bytes == limits.memory_bytes) {
                 Some(p) => (p.store, Ok(p.instance)),
                 None => {
-                    let mut store = runtime.stores.store(&handler.log, &limits);
+                    let mut store = runtime.stores.store(&handler, &limits);
                     let instance = handler.pre.instantiate(&mut store).await;
                     (store, instance)
                 }
@@ -141,7 +141,7 @@ impl Runtime {
             return;
         }
         if let Ok(slot) = self.spares.clone().try_acquire_owned() {
-            let mut store = self.stores.store(&handler.log, limits);
+            let mut store = self.stores.store(handler, limits);
             if let Ok(instance) = handler.pre.instantiate(&mut store).await {
                 *handler.spare.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(Prepared { store, instance, memory_bytes: limits.memory_bytes, _slot: slot });

@@ -27,7 +27,7 @@ pub(crate) use self::host_state::Services;
 use self::host_state::{HostState, Stores};
 pub(crate) use self::invoke::CallError;
 use crate::features::kv::{BatchShape, KvPolicy};
-use crate::features::{kv, ws};
+use crate::features::{kv, rooms, ws};
 use crate::hub::registry::SendLimits;
 
 /// What one event may use, from the app's settings when the event starts.
@@ -96,6 +96,7 @@ fn linker(engine: &Engine, batch: BatchShape) -> Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
     ws::add_to_linker(&mut linker, HostState::ws).context("linking wsh:handler/ws")?;
+    rooms::add_to_linker(&mut linker, HostState::rooms).context("linking wsh:handler/rooms")?;
     kv::add_to_linker(&mut linker, batch, HostState::kv).context("linking wasi:keyvalue")?;
     Ok(linker)
 }

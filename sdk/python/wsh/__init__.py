@@ -12,10 +12,12 @@ A route directory holds ``app.py``::
 API's payload 2.0 request, with Architect's ``method``, ``path``, ``params`` and ``query``). The
 handler runs in a fresh instance for every event: nothing it keeps in module scope survives to
 the next event; ``kv``, the app's key-value store, is what does (``kv.get``, ``kv.set``,
-``kv.increment``, ``kv.update``, ...). Build it with build.py (see README.md).
+``kv.increment``, ``kv.update``, ...). ``rooms`` groups connections for fan-out
+(``rooms.join``, ``rooms.publish``, ...). Build it with build.py (see README.md).
 """
 
 from ._kv import KvError, kv
+from ._rooms import RoomsError, rooms
 from ._ws import (
     GoneException,
     PayloadTooLargeException,
@@ -30,10 +32,12 @@ __all__ = [
     "GoneException",
     "KvError",
     "PayloadTooLargeException",
+    "RoomsError",
     "SlowConsumerException",
     "UnavailableException",
     "WsError",
     "dumps",
     "kv",
+    "rooms",
     "ws",
 ]

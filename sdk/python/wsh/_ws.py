@@ -43,6 +43,8 @@ class UnavailableException(WsError):
     unreachable); it may still be live, and a later call may reach it. The message says why."""
 
     code, kind, status_code = "UnavailableException", "unavailable", 503
+    #: The host's reason, as it said it.
+    reason = None
 
 
 _ERRORS = {
@@ -61,7 +63,9 @@ def _call(f, id, *args):
     except Err as e:
         cls, text = _ERRORS.get(type(e.value), (WsError, f"ws error {e.value!r}"))
         if isinstance(e.value, wit.WsError_Unavailable):
-            raise cls(f"{text}: {id} ({e.value.value}); it may still be live, try again later") from None
+            err = cls(f"{text}: {id} ({e.value.value}); it may still be live, try again later")
+            err.reason = e.value.value
+            raise err from None
         raise cls(f"{text}: {id}") from None
 
 

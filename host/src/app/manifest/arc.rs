@@ -36,6 +36,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Manifest, ParseError> {
         static_dir: None,
         settings: Settings::default(),
         warnings: Vec::new(),
+        handlers: Default::default(),
     };
     let mut section = Section::None;
     for (index, raw) in text.lines().enumerate() {

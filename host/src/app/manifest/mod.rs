@@ -4,6 +4,7 @@
 mod arc;
 mod settings;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,31 @@ pub struct Manifest {
     pub settings: Settings,
     /// Things that are not errors but that the user should see (unknown pragmas, ...).
     pub warnings: Vec<String>,
+    /// Where the handler of a route is, by route key, when the manifest says (serverless.yml's
+    /// `handler:`); Architect's layout (`src/ws/<route>/`) for the others.
+    pub handlers: BTreeMap<String, HandlerRef>,
+}
+
+/// A handler the manifest names: a file (or crate, or component) and the export a route calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerRef {
+    /// Relative to the manifest's folder: `handler` for `handler.js`/`.mjs`/`.cjs`, `app.py`,
+    /// a crate's directory, a `.wasm`.
+    pub path: PathBuf,
+    /// The function the route calls (Lambda's `_HANDLER`); `None` for a component's own export.
+    pub export: Option<String>,
+    pub kind: HandlerKind,
+    /// The function's name in the manifest, and its line, for messages.
+    pub function: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerKind {
+    JavaScript,
+    Python,
+    Rust,
+    Component,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,16 +89,20 @@ pub fn load(path: &Path) -> Result<Manifest> {
     Ok(parse(&text, path)?)
 }
 
-/// `app.arc`, then `.arc`, in the current directory; a directory argument is searched the same way.
+/// The manifests looked for in a folder, in order.
+const MANIFESTS: &[&str] = &["app.arc", ".arc"];
+
+/// `app.arc`, then `.arc`, in the current directory; a directory argument is searched the same
+/// way.
 pub fn locate(path: Option<PathBuf>) -> Result<PathBuf> {
     let dir = match path {
         Some(p) if p.is_dir() => p,
         Some(p) => return if p.is_file() { Ok(p) } else { bail!("no manifest at {}", p.display()) },
         None => PathBuf::from("."),
     };
-    ["app.arc", ".arc"]
+    MANIFESTS
         .iter()
         .map(|name| dir.join(name))
         .find(|p| p.is_file())
-        .with_context(|| format!("no app.arc or .arc in {}", dir.display()))
+        .with_context(|| format!("no manifest in {} (looked for {})", dir.display(), MANIFESTS.join(", ")))
 }

@@ -23,6 +23,10 @@ pub struct Settings {
     pub idle_timeout_s: u64,
     /// A connection is closed with 1001 at this age (API Gateway: 2 h).
     pub max_lifetime_s: u64,
+    /// A connection quiet this long is sent a WebSocket ping.
+    pub ping_interval_s: u64,
+    /// A ping unanswered this long means the peer is gone: closed (1006), `$disconnect` runs.
+    pub ping_timeout_s: u64,
     /// Open connections at most; further handshakes get 503.
     pub max_connections: u64,
     /// New connections per second (a burst of as many is allowed); beyond, handshakes get 429.
@@ -47,6 +51,9 @@ pub struct Settings {
     pub kv_buckets: Vec<String>,
     /// Largest value one key may hold (DynamoDB's item limit is 400 KB).
     pub kv_max_value_kb: u64,
+    /// One log line per event (route, connection, request, status, duration), as API Gateway's
+    /// WebSocket access logs.
+    pub access_log: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +74,8 @@ impl Default for Settings {
             max_frame_kb: 32,
             idle_timeout_s: 600,
             max_lifetime_s: 7200,
+            ping_interval_s: 30,
+            ping_timeout_s: 10,
             max_connections: 100_000,
             connect_rate: 500,
             message_rate: 500,
@@ -77,6 +86,7 @@ impl Default for Settings {
             authorizer: None,
             kv_buckets: Vec::new(),
             kv_max_value_kb: 400,
+            access_log: true,
         }
     }
 }
@@ -140,6 +150,8 @@ const SPECS: &[Spec] = &[
     number!("max-frame-kb", max_frame_kb),
     number!("idle-timeout-s", idle_timeout_s),
     number!("max-lifetime-s", max_lifetime_s),
+    number!("ping-interval-s", ping_interval_s),
+    number!("ping-timeout-s", ping_timeout_s),
     number!("max-connections", max_connections),
     number!("connect-rate", connect_rate),
     number!("message-rate", message_rate),
@@ -211,6 +223,18 @@ const SPECS: &[Spec] = &[
         show: |s| s.kv_buckets.join(" "),
     },
     number!("kv-max-value-kb", kv_max_value_kb),
+    Spec {
+        key: "access-log",
+        set: |s, words| {
+            s.access_log = match one("access-log", words)? {
+                "on" | "true" => true,
+                "off" | "false" => false,
+                other => return Err(format!("access-log is on or off, found '{other}'")),
+            };
+            Ok(())
+        },
+        show: |s| if s.access_log { "on" } else { "off" }.to_string(),
+    },
 ];
 
 impl Settings {

@@ -7,6 +7,7 @@
 //! to fix), never traps; only a handle the guest made up traps, as a resource misuse does.
 
 mod backend;
+mod redis;
 mod sqlite;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
 pub(crate) use self::backend::Backend;
 use self::backend::Swap;
+pub(crate) use self::redis::RedisStore;
 pub(crate) use self::sqlite::Sqlite;
 use crate::bindings::keyvalue::wasi::keyvalue::{atomics, batch, store};
 use crate::bindings::keyvalue::{BucketRef, CasRef};

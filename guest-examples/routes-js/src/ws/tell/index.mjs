@@ -1,5 +1,5 @@
 // Sends text to another connection by id (`"times": n` sends it n times); tells the caller
-// when that connection is gone.
+// when that connection is gone, or cannot be reached now.
 
 import { ws } from '@wsh/sdk';
 
@@ -14,8 +14,12 @@ export async function handler(event) {
     try {
       await ws.send({ id: to, payload: message });
     } catch (err) {
-      if (err.code !== 'GoneException') throw err;
-      return { statusCode: 200, body: JSON.stringify({ error: 'gone', to }) };
+      if (err.code === 'GoneException') return { statusCode: 200, body: JSON.stringify({ error: 'gone', to }) };
+      // On another node while the cluster's Redis is down: may be live, cannot be reached.
+      if (err.code === 'UnavailableException') {
+        return { statusCode: 200, body: JSON.stringify({ error: 'unavailable', to, why: err.reason }) };
+      }
+      throw err;
     }
   }
   return { statusCode: 200, body: JSON.stringify({ sent: to }) };

@@ -1,9 +1,9 @@
 """Sends text to another connection by id (`"times": n` sends it n times); tells the caller
-when that connection is gone."""
+when that connection is gone, or cannot be reached now."""
 
 import json
 
-from wsh import GoneException, dumps, ws
+from wsh import GoneException, UnavailableException, dumps, ws
 
 
 def handler(event, context):
@@ -20,4 +20,7 @@ def handler(event, context):
             ws.send(id=to, payload=message)
         except GoneException:
             return {"statusCode": 200, "body": dumps({"error": "gone", "to": to})}
+        except UnavailableException as e:
+            # On another node while the cluster's Redis is down: may be live, cannot be reached.
+            return {"statusCode": 200, "body": dumps({"error": "unavailable", "to": to, "why": e.reason})}
     return {"statusCode": 200, "body": dumps({"sent": to})}

@@ -1,5 +1,5 @@
 //! Sends text to another connection by id (`"times": n` sends it n times); tells the caller
-//! when that connection is gone.
+//! when that connection is gone, or cannot be reached now.
 
 use wsh_sdk::{Event, Response, WsError, ws};
 
@@ -13,6 +13,10 @@ fn tell(event: Event) -> Result<Response, wsh_sdk::Error> {
         match ws::send_json(to, &message) {
             Ok(()) => {}
             Err(WsError::Gone) => return Ok(Response::ok().json(&serde_json::json!({ "error": "gone", "to": to }))),
+            // On another node while the cluster's Redis is down: may be live, cannot be reached.
+            Err(WsError::Unavailable(why)) => {
+                return Ok(Response::ok().json(&serde_json::json!({ "error": "unavailable", "to": to, "why": why })));
+            }
             Err(e) => return Err(e.into()),
         }
     }
