@@ -118,7 +118,7 @@ impl Bench<'_> {
         for _ in 0..opts.events {
             // Paced: the next event arrives once its instance is ready, as it does below saturation.
             let deadline = Instant::now() + Duration::from_secs(1);
-            while !handler.has_spare() && Instant::now() < deadline {
+            while handler.spares() == 0 && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_micros(100)).await;
             }
             prepared.push(self.time_call(&handler, &event).await);

@@ -38,27 +38,29 @@ pub(super) struct Session {
 /// Serves the connection until it closes, then runs `$disconnect`. `socket` is `None` when the
 /// handshake never completed after `$connect` accepted it.
 pub(super) async fn run(session: Session, queues: ConnectionQueues, socket: Option<WebSocket>) {
+    let session = Arc::new(session);
     // Frames are boxed for the same reason as the outbound queue's (see `registry`).
     let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
-    let serve = async {
-        let close = match socket {
-            Some(socket) => {
-                Stats::add(&stats().connections_accepted);
-                pump(&session, socket, queues, inbound_tx).await
-            }
-            None => {
-                drop(inbound_tx);
-                CloseReason::new(1006, "handshake did not complete")
-            }
-        };
-        // From here `ws.send` to this id answers `gone`.
-        session.gw.hub.unregister(&session.conn.id).await;
-        close
+    // The dispatcher is a task of its own, so that a message read wakes another task, and an
+    // answer queued wakes this one: a task that woke itself would be offered to another thread
+    // by the scheduler, one thread hand-off per message. It ends once the reader is gone and
+    // every message read before the close is handled; `$disconnect` runs after that.
+    let dispatcher = tokio::spawn(dispatch(session.clone(), inbound_rx));
+    let close = match socket {
+        Some(socket) => {
+            Stats::add(&stats().connections_accepted);
+            pump(&session, socket, queues, inbound_tx).await
+        }
+        None => {
+            drop(inbound_tx);
+            CloseReason::new(1006, "handshake did not complete")
+        }
     };
-    // The dispatcher shares the connection's task (one task per connection keeps 10,000 idle
-    // ones small). It ends once the reader is gone and every message read before the close
-    // is handled; `$disconnect` runs after that.
-    let (close, ()) = tokio::join!(serve, dispatch(&session, inbound_rx));
+    // From here `ws.send` to this id answers `gone`.
+    session.gw.hub.unregister(&session.conn.id).await;
+    if let Err(e) = dispatcher.await {
+        tracing::error!(connection = %session.conn.id, "handling this connection's messages failed: {e}");
+    }
     // Boxed, like each message's handling: a handler call's state is large, and an idle
     // connection should not carry it.
     Box::pin(disconnect(&session, close)).await;
@@ -116,50 +118,69 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
     let mut last_active = opened;
     let mut rate = TokenBucket::new(gw.app.get().settings().message_rate, opened);
     let mut keepalive = Keepalive::new(opened);
-    // A reload changes the limits below: the deadlines are recomputed when it does.
-    let mut reloaded = gw.app.subscribe();
     let mut close = None;
+    // One timer for the idle, lifetime and ping deadlines. A message only notes when it came;
+    // the timer is moved when it fires (to the later deadline that message made) or when a
+    // reload changes the limits, so a busy connection never touches the timer wheel.
+    let timer = tokio::time::sleep_until(opened.into());
+    tokio::pin!(timer);
+    // A stream keeps one wait on the reload signal for the connection's life.
+    let reloads = futures_util::stream::unfold(gw.app.subscribe(), |mut rx| async move {
+        rx.changed().await.ok()?;
+        Some(((), rx))
+    });
+    tokio::pin!(reloads);
     loop {
-        let app = gw.app.get();
-        let settings = app.settings();
-        let (idle, lifetime) =
-            (Duration::from_secs(settings.idle_timeout_s), Duration::from_secs(settings.max_lifetime_s));
-        let (deadline, expiry) = limits::deadline(last_active, idle, opened, lifetime);
-        let (ping_interval, ping_timeout) =
-            (Duration::from_secs(settings.ping_interval_s), Duration::from_secs(settings.ping_timeout_s));
-        drop(app);
-        let beat_at = match keepalive.beat(Instant::now(), ping_interval, ping_timeout) {
-            Beat::Wait(at) => at,
-            Beat::Ping => {
-                conn.ping();
-                continue;
-            }
-            Beat::Dead if close.is_some() => break,
-            Beat::Dead => {
-                Stats::add(&stats().closed_ping_timeout);
-                tracing::info!(connection = %conn.id, "connection lost: no answer to a ping within {ping_timeout:?}");
-                // No close frame: the peer is not there to read one.
-                return ReadEnd::Closed(CloseReason::new(1006, "no answer to a ping (ping-timeout-s)"));
-            }
-        };
         let message = tokio::select! {
             message = stream.next() => match message {
                 Some(message) => message,
                 None => break,
             },
-            _ = tokio::time::sleep_until(deadline.into()) => {
-                if close.is_some() {
-                    break;
+            () = &mut timer => {
+                let now = Instant::now();
+                let app = gw.app.get();
+                let settings = app.settings();
+                let (deadline, expiry) = limits::deadline(
+                    last_active,
+                    Duration::from_secs(settings.idle_timeout_s),
+                    opened,
+                    Duration::from_secs(settings.max_lifetime_s),
+                );
+                let (ping_interval, ping_timeout) =
+                    (Duration::from_secs(settings.ping_interval_s), Duration::from_secs(settings.ping_timeout_s));
+                drop(app);
+                if now >= deadline {
+                    if close.is_some() {
+                        break;
+                    }
+                    let (counter, why) = match expiry {
+                        Expiry::Idle => (&stats().closed_idle, "Going away: idle timeout"),
+                        Expiry::Lifetime => (&stats().closed_lifetime, "Going away: maximum connection lifetime"),
+                    };
+                    Stats::add(counter);
+                    return ReadEnd::Violation(CloseReason::new(1001, why));
                 }
-                let (counter, why) = match expiry {
-                    Expiry::Idle => (&stats().closed_idle, "Going away: idle timeout"),
-                    Expiry::Lifetime => (&stats().closed_lifetime, "Going away: maximum connection lifetime"),
+                let beat_at = loop {
+                    match keepalive.beat(now, ping_interval, ping_timeout) {
+                        Beat::Wait(at) => break at,
+                        Beat::Ping => conn.ping(),
+                        Beat::Dead if close.is_some() => return ReadEnd::Closed(close.unwrap_or_else(lost)),
+                        Beat::Dead => {
+                            Stats::add(&stats().closed_ping_timeout);
+                            tracing::info!(connection = %conn.id, "connection lost: no answer to a ping within {ping_timeout:?}");
+                            // No close frame: the peer is not there to read one.
+                            return ReadEnd::Closed(CloseReason::new(1006, "no answer to a ping (ping-timeout-s)"));
+                        }
+                    }
                 };
-                Stats::add(counter);
-                return ReadEnd::Violation(CloseReason::new(1001, why));
+                timer.as_mut().reset(deadline.min(beat_at).into());
+                continue;
             }
-            _ = tokio::time::sleep_until(beat_at.into()) => continue,
-            Ok(()) = reloaded.changed() => continue,
+            // New limits: look at the deadlines again now.
+            Some(()) = reloads.next() => {
+                timer.as_mut().reset(tokio::time::Instant::now());
+                continue;
+            }
         };
         // Any frame from the client, pings and pongs included, shows it is alive.
         last_active = Instant::now();
@@ -179,7 +200,7 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
             Err(e) => {
                 return match violation(e) {
                     Some(reason) => ReadEnd::Violation(reason),
-                    None => ReadEnd::Closed(close.unwrap_or_else(|| CloseReason::new(1006, "connection lost"))),
+                    None => ReadEnd::Closed(close.unwrap_or_else(lost)),
                 };
             }
         };
@@ -205,7 +226,11 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
             break;
         }
     }
-    ReadEnd::Closed(close.unwrap_or_else(|| CloseReason::new(1006, "connection lost")))
+    ReadEnd::Closed(close.unwrap_or_else(lost))
+}
+
+fn lost() -> CloseReason {
+    CloseReason::new(1006, "connection lost")
 }
 
 /// The close a read error calls for; `None` for a connection that simply went away.
@@ -224,43 +249,80 @@ fn violation(e: axum::Error) -> Option<CloseReason> {
     Some(CloseReason::new(code, why))
 }
 
+/// Frames sent with one flush at most: a fan-out burst costs one write, and the first frame
+/// of a long one is not held back for long.
+const BURST: usize = 64;
+
 /// Returns the close we sent, or `None` when the socket failed.
-async fn write(mut sink: SplitSink<WebSocket, Message>, mut queues: ConnectionQueues) -> Option<CloseReason> {
+async fn write(mut sink: SplitSink<WebSocket, Message>, queues: ConnectionQueues) -> Option<CloseReason> {
+    let ConnectionQueues { mut outbound, evict } = queues;
+    let evicted = evict.wait();
+    tokio::pin!(evicted);
     loop {
-        let next = tokio::select! {
+        let first = tokio::select! {
             biased;
-            changed = queues.evict.changed() => match (changed, queues.evict.borrow().clone()) {
-                (Ok(()), Some(reason)) => Outbound::Close(reason),
-                _ => continue,
-            },
-            out = queues.outbound.next() => match out {
-                Some(out) => out,
-                None => return None,
-            },
-        };
-        let message = match next {
-            Outbound::Frame(Frame::Text(t)) => Message::Text(t),
-            Outbound::Frame(Frame::Binary(b)) => Message::Binary(b),
-            Outbound::Ping => Message::Ping(Default::default()),
-            Outbound::Close(reason) => {
-                let frame = CloseFrame { code: reason.code, reason: reason.reason.clone().into() };
-                let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+            reason = &mut evicted => {
+                send_close(&mut sink, &reason).await;
                 return Some(reason);
             }
+            out = outbound.next() => out?,
         };
-        // A client that does not read blocks this send; an eviction must still get through.
-        tokio::select! {
+        let burst = async {
+            let mut next = Some(first);
+            let mut sent = 0;
+            while let Some(out) = next.take() {
+                let message = match out {
+                    Outbound::Frame(Frame::Text(t)) => Message::Text(t),
+                    Outbound::Frame(Frame::Binary(b)) => Message::Binary(b),
+                    Outbound::Ping => Message::Ping(Default::default()),
+                    Outbound::Close(reason) => {
+                        // Sends what was fed before it, too.
+                        send_close(&mut sink, &reason).await;
+                        return Burst::Closed(reason);
+                    }
+                };
+                if sink.feed(message).await.is_err() {
+                    return Burst::Failed;
+                }
+                sent += 1;
+                if sent < BURST {
+                    next = outbound.try_next();
+                }
+            }
+            match sink.flush().await {
+                Ok(()) => Burst::Sent,
+                Err(_) => Burst::Failed,
+            }
+        };
+        // A client that does not read blocks the burst; an eviction must still get through.
+        let ended = tokio::select! {
             biased;
-            Ok(()) = queues.evict.changed() => return queues.evict.borrow().clone(),
-            sent = sink.send(message) => sent.ok()?,
+            reason = &mut evicted => return Some(reason),
+            ended = burst => ended,
+        };
+        match ended {
+            Burst::Sent => {}
+            Burst::Closed(reason) => return Some(reason),
+            Burst::Failed => return None,
         }
     }
 }
 
+enum Burst {
+    Sent,
+    Closed(CloseReason),
+    Failed,
+}
+
+async fn send_close(sink: &mut SplitSink<WebSocket, Message>, reason: &CloseReason) {
+    let frame = CloseFrame { code: reason.code, reason: reason.reason.clone().into() };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+}
+
 /// Runs each message's route in arrival order.
-async fn dispatch(session: &Session, mut inbound: mpsc::Receiver<Box<Frame>>) {
+async fn dispatch(session: Arc<Session>, mut inbound: mpsc::Receiver<Box<Frame>>) {
     while let Some(frame) = inbound.recv().await {
-        Box::pin(on_message(session, *frame)).await;
+        Box::pin(on_message(&session, *frame)).await;
     }
 }
 
@@ -307,7 +369,11 @@ async fn on_message(session: &Session, frame: Frame) {
         }
     };
     let call = Call { route: &route, connection: &conn.id, request: &request_id };
-    reply(gw.call(&app, call, &handler, event).await);
+    let (outcome, after) = gw.call_then(&app, call, &handler, event).await;
+    reply(outcome);
+    // Let the writer send the answer before the teardown.
+    tokio::task::yield_now().await;
+    after.finish().await;
 }
 
 /// Runs `$disconnect`, then takes the connection out of its rooms: the handler still sees them
@@ -330,7 +396,9 @@ pub(super) async fn run_disconnect(gw: &Gateway, ctx: &ConnectionContext, close:
     let request_id = new_id();
     let event = ctx.disconnect(&app.api, close.code, &close.reason, request_id.clone(), now_ms());
     let call = Call { route: DISCONNECT, connection: &ctx.connection_id, request: &request_id };
-    if let Err(e) = gw.call(&app, call, &handler, event).await {
+    let (outcome, after) = gw.call_then(&app, call, &handler, event).await;
+    if let Err(e) = outcome {
         tracing::error!(route = DISCONNECT, connection = %ctx.connection_id, request = %request_id, "{e}");
     }
+    after.finish().await;
 }

@@ -25,7 +25,7 @@ use crate::bindings::wit;
 use crate::decide::limits::TokenBucket;
 use crate::decide::sigv4::Credential;
 use crate::hub::Hub;
-use crate::runtime::{CallError, Handler, Runtime};
+use crate::runtime::{Aftermath, CallError, Handler, Runtime};
 
 /// What every request and connection shares. The app itself is read from `app` once per event
 /// or request: everything else here lives as long as the process.
@@ -52,7 +52,7 @@ pub(crate) struct Call<'a> {
 impl Gateway {
     /// Runs `event` on `handler` within `app`'s limits, and logs the event on one line (route,
     /// connection, request, status, duration), as API Gateway's WebSocket access logs do,
-    /// unless the app turned that off.
+    /// unless the app turned that off. The instance is torn down on a handler worker.
     pub(crate) async fn call(
         &self,
         app: &App,
@@ -60,8 +60,21 @@ impl Gateway {
         handler: &Arc<Handler>,
         event: wit::Event,
     ) -> Result<wit::Response, CallError> {
+        let (outcome, after) = self.call_then(app, call, handler, event).await;
+        after.finish_elsewhere();
+        outcome
+    }
+
+    /// `call`, leaving the teardown to the caller (see `Runtime::call_then`).
+    pub(crate) async fn call_then(
+        &self,
+        app: &App,
+        call: Call<'_>,
+        handler: &Arc<Handler>,
+        event: wit::Event,
+    ) -> (Result<wit::Response, CallError>, Aftermath) {
         let started = Instant::now();
-        let outcome = self.runtime.call(handler, app.limits.clone(), event).await;
+        let (outcome, after) = self.runtime.call_then(handler, app.limits.clone(), event).await;
         if app.settings().access_log {
             let status = match &outcome {
                 Ok(response) => response.status_code,
@@ -77,6 +90,6 @@ impl Gateway {
                 "event in {took:.2} ms"
             );
         }
-        outcome
+        (outcome, after)
     }
 }

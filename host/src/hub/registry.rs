@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc};
 
 use crate::bindings::wit;
 pub use crate::decide::events::Identity;
@@ -128,7 +128,7 @@ pub struct Connection {
     /// Frames in `outbound` that the writer has not taken yet.
     queued: Arc<AtomicUsize>,
     /// A close that must not wait behind the queue (the queue may be full).
-    evict: watch::Sender<Option<CloseReason>>,
+    evict: Arc<Eviction>,
     /// Its `$disconnect` ran on another node already, which took this node for lost.
     handed_over: AtomicBool,
 }
@@ -136,7 +136,33 @@ pub struct Connection {
 /// The socket side of a connection: what its writer task drains.
 pub struct ConnectionQueues {
     pub outbound: Outbox,
-    pub evict: watch::Receiver<Option<CloseReason>>,
+    pub evict: Arc<Eviction>,
+}
+
+/// A close that jumps the queue. Set once: the first reason is why the connection went.
+#[derive(Default)]
+pub struct Eviction {
+    reason: OnceLock<CloseReason>,
+    /// One waiter (the writer), which keeps one `notified()` for the connection's life instead
+    /// of registering anew for every frame it writes.
+    set: Notify,
+}
+
+impl Eviction {
+    #[cfg(test)]
+    pub fn reason(&self) -> Option<&CloseReason> {
+        self.reason.get()
+    }
+
+    /// Resolves once the connection is evicted, with why.
+    pub async fn wait(&self) -> CloseReason {
+        loop {
+            if let Some(reason) = self.reason.get() {
+                return reason.clone();
+            }
+            self.set.notified().await;
+        }
+    }
 }
 
 /// The receiving end of a connection's outbound queue.
@@ -152,12 +178,20 @@ impl Outbox {
         self.queued.fetch_sub(1, Ordering::Relaxed);
         Some(*out)
     }
+
+    /// The next queued frame or close if there is one now: lets the writer send a burst with
+    /// one flush.
+    pub fn try_next(&mut self) -> Option<Outbound> {
+        let out = self.rx.try_recv().ok()?;
+        self.queued.fetch_sub(1, Ordering::Relaxed);
+        Some(*out)
+    }
 }
 
 impl Connection {
     pub fn new(id: String, connected_at: u64, identity: Identity) -> (Arc<Connection>, ConnectionQueues) {
         let (outbound, outbound_rx) = mpsc::unbounded_channel();
-        let (evict, evict_rx) = watch::channel(None);
+        let evict = Arc::new(Eviction::default());
         let queued = Arc::new(AtomicUsize::new(0));
         let conn = Connection {
             id,
@@ -166,10 +200,10 @@ impl Connection {
             last_active_at: AtomicU64::new(connected_at),
             outbound,
             queued: queued.clone(),
-            evict,
+            evict: evict.clone(),
             handed_over: AtomicBool::new(false),
         };
-        (Arc::new(conn), ConnectionQueues { outbound: Outbox { rx: outbound_rx, queued }, evict: evict_rx })
+        (Arc::new(conn), ConnectionQueues { outbound: Outbox { rx: outbound_rx, queued }, evict })
     }
 
     pub fn send(&self, frame: Frame, limits: SendLimits) -> Result<(), SendError> {
@@ -205,15 +239,11 @@ impl Connection {
 
     /// Closes now, dropping what is queued.
     pub fn evict(&self, reason: CloseReason) {
-        self.evict.send_if_modified(|current| {
-            // The first reason wins: a later one must not overwrite why the connection went.
-            if current.is_none() {
-                *current = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
+        // The first reason wins: a later one must not overwrite why the connection went.
+        if self.evict.reason.set(reason).is_ok() {
+            // A permit, should the writer not be waiting at this moment.
+            self.evict.set.notify_one();
+        }
     }
 
     /// Closes it without its `$disconnect`, which another node ran: that node took this one for
@@ -322,10 +352,10 @@ mod tests {
         c.send(Frame::text("2"), limits(2)).unwrap();
         // A lower limit applies to the next send.
         assert_eq!(c.send(Frame::text("3"), limits(1)), Err(SendError::SlowConsumer));
-        assert_eq!(q.evict.borrow().as_ref().map(|r| r.code), Some(1008));
+        assert_eq!(q.evict.reason().map(|r| r.code), Some(1008));
         // A later reason does not replace the first.
         c.evict(CloseReason::new(1001, "going away"));
-        assert_eq!(q.evict.borrow().as_ref().map(|r| r.code), Some(1008));
+        assert_eq!(q.evict.reason().map(|r| r.code), Some(1008));
         // What the writer takes frees room.
         q.outbound.next().await.unwrap();
         q.outbound.next().await.unwrap();

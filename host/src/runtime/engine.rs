@@ -1,14 +1,7 @@
-//! The wasm engine: compilation settings, the pooling allocator, and the epoch clock that gives
-//! every handler call its deadline.
-
-use std::time::Duration;
+//! The wasm engine: compilation settings and the pooling allocator.
 
 use anyhow::{Context, Result};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
-
-/// How often the epoch ticks. Handlers yield to other tasks at every tick and are checked
-/// against their deadline, so this bounds both unfairness and deadline overshoot.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Handler calls running at once. Back-pressure beyond this is a wait, not an error.
 pub(super) const MAX_LIVE_INSTANCES: u32 = 100;
@@ -32,7 +25,6 @@ pub(super) fn new() -> Result<(Engine, bool)> {
             (Engine::new(&config(None)).map_err(anyhow::Error::from).context("creating the wasm engine")?, false)
         }
     };
-    spawn_epoch_ticker(&engine);
     Ok((engine, pooling))
 }
 
@@ -68,19 +60,4 @@ fn pooling_config() -> PoolingAllocationConfig {
         .table_keep_resident(1 << 20)
         .async_stack_keep_resident(1 << 20);
     pool
-}
-
-fn spawn_epoch_ticker(engine: &Engine) {
-    // A weak handle: the thread ends when the engine does.
-    let weak = engine.weak();
-    std::thread::Builder::new()
-        .name("wsh-epoch".into())
-        .spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(EPOCH_TICK);
-            }
-        })
-        .expect("spawning the epoch thread");
 }

@@ -2,8 +2,9 @@
 //! instantiate for each event.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use tokio::sync::OwnedSemaphorePermit;
@@ -16,6 +17,10 @@ use super::{Limits, Runtime};
 use crate::bindings::http_world::{HttpHandler, HttpHandlerPre};
 use crate::bindings::v1;
 use crate::bindings::ws_world::{WsHandler, WsHandlerPre};
+
+/// A component that takes this long to instantiate keeps two instances in reserve: a client
+/// that sends again at once should not wait for the instance being made after its last event.
+const SLOW_TO_INSTANTIATE: Duration = Duration::from_micros(200);
 
 /// Which world a route's component implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,9 +96,12 @@ pub struct Handler {
     pub(super) export: Option<Arc<str>>,
     /// Prefix for the guest's stdout/stderr lines.
     pub(super) log: GuestLog,
-    /// A fresh instance made ahead of the next event, which no event has touched: it takes
+    /// Fresh instances made ahead of the next events, which no event has touched: they take
     /// instantiation off the event's path without sharing an instance between events.
-    pub(super) spare: Mutex<Option<Prepared>>,
+    pub(super) spare: Mutex<Vec<Prepared>>,
+    /// How many to keep: one, or two for a component slow to instantiate, so that one is ready
+    /// while the next is being made.
+    pub(super) reserve: AtomicUsize,
     pub(super) refilling: AtomicBool,
     /// Off for `wsh bench`'s inline measurement.
     pub(super) prepare_ahead: AtomicBool,
@@ -108,21 +116,32 @@ pub(super) struct Prepared {
 }
 
 impl Handler {
-    /// Whether an instance is prepared for the next event.
-    pub fn has_spare(&self) -> bool {
-        self.spare.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    /// Instances prepared for the next events.
+    pub fn spares(&self) -> usize {
+        self.spare_list().len()
     }
 
     /// Turns preparing instances ahead of events on or off (on by default).
     pub fn set_prepare_ahead(&self, on: bool) {
         self.prepare_ahead.store(on, Ordering::Relaxed);
         if !on {
-            self.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
+            self.spare_list().clear();
         }
     }
 
-    pub(super) fn take_spare(&self) -> Option<Prepared> {
-        self.spare.lock().unwrap_or_else(|e| e.into_inner()).take()
+    /// A prepared instance made under this memory cap; any made under another is thrown away.
+    pub(super) fn take_spare(&self, memory_bytes: usize) -> Option<Prepared> {
+        let mut spares = self.spare_list();
+        spares.retain(|p| p.memory_bytes == memory_bytes);
+        spares.pop()
+    }
+
+    pub(super) fn add_spare(&self, prepared: Prepared) {
+        self.spare_list().push(prepared);
+    }
+
+    fn spare_list(&self) -> std::sync::MutexGuard<'_, Vec<Prepared>> {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -162,19 +181,26 @@ impl Runtime {
             pre,
             export: export.map(Into::into),
             log: GuestLog::new(route),
-            spare: Mutex::new(None),
+            spare: Mutex::new(Vec::new()),
+            reserve: AtomicUsize::new(1),
             refilling: AtomicBool::new(false),
             prepare_ahead: AtomicBool::new(true),
         });
         let (runtime, trial, limits) = (self.clone(), handler.clone(), limits.clone());
-        self.executor
+        let took = self
+            .executor
             .run(async move {
+                let _ticking = runtime.clock.running();
+                let started = Instant::now();
                 let mut store = runtime.stores.store(&trial, &limits);
-                trial.pre.instantiate(&mut store).await.map(drop)
+                trial.pre.instantiate(&mut store).await.map(|_| started.elapsed())
             })
             .await
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{} fails to instantiate", path.display()))?;
+        if took >= SLOW_TO_INSTANTIATE {
+            handler.reserve.store(2, Ordering::Relaxed);
+        }
         Ok(handler)
     }
 

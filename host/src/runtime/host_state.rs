@@ -14,6 +14,7 @@ use crate::features::kv::{Backend, KvView};
 use crate::features::rooms::RoomsView;
 use crate::features::ws::WsView;
 use crate::hub::Hub;
+use crate::io_thread;
 
 /// What the host features act on, shared by every store: one `Arc` per event, not one per
 /// feature.
@@ -103,6 +104,9 @@ impl Stores {
                 state.timed_out = true;
                 return Ok(UpdateDeadline::Interrupt);
             }
+            // It runs long: off a socket thread it goes, and it yields to the other handlers on
+            // its worker at every tick.
+            io_thread::ask_to_move();
             Ok(UpdateDeadline::Yield(1))
         });
         store

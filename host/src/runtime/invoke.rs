@@ -1,16 +1,24 @@
-//! Running one event: on a handler worker, take the fresh instance prepared for it (or make
-//! one), call it within the app's limits, hand the outcome back, then tear down and prepare the
-//! next. The caller waits only for the outcome.
+//! Running one event: take the fresh instance prepared for it (or make one) and call it within
+//! the app's limits, on the socket's thread until it runs long or would block, then on a handler
+//! worker; hand the outcome back, and tear down and prepare the next on a worker. The caller
+//! waits only for the outcome.
 
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::OwnedSemaphorePermit;
+use wasmtime::Store;
 
+use super::epoch::Running;
 use super::handler::{Handler, Instance, Prepared};
+use super::host_state::HostState;
 use super::{Limits, Runtime};
 use crate::bindings::{http_wit, v1, wit};
+use crate::io_thread;
 
 /// Why a call produced no response.
 #[derive(Debug)]
@@ -45,17 +53,34 @@ enum Answer {
 }
 
 impl Runtime {
-    /// Runs one WebSocket event on a fresh instance of `handler`.
+    /// Runs one WebSocket event on a fresh instance of `handler`; tears it down on a handler
+    /// worker.
     pub async fn call(
         self: &Arc<Self>,
         handler: &Arc<Handler>,
         limits: Limits,
         event: wit::Event,
     ) -> Result<wit::Response, CallError> {
-        match self.invoke(handler, limits, Request::Ws(event)).await? {
-            Answer::Ws(response) => Ok(response),
+        let (outcome, after) = self.call_then(handler, limits, event).await;
+        after.finish_elsewhere();
+        outcome
+    }
+
+    /// Runs one WebSocket event on a fresh instance of `handler`, and leaves its teardown to the
+    /// caller: a connection answers first, then tears down on its own thread, which costs no
+    /// hand-off to another.
+    pub async fn call_then(
+        self: &Arc<Self>,
+        handler: &Arc<Handler>,
+        limits: Limits,
+        event: wit::Event,
+    ) -> (Result<wit::Response, CallError>, Aftermath) {
+        let (outcome, after) = self.invoke(handler, limits, Request::Ws(event)).await;
+        let outcome = outcome.map(|answer| match answer {
+            Answer::Ws(response) => response,
             Answer::Http(_) => unreachable!("a ws request gets a ws answer"),
-        }
+        });
+        (outcome, after)
     }
 
     /// Runs one HTTP request on a fresh instance of `handler`.
@@ -65,10 +90,12 @@ impl Runtime {
         limits: Limits,
         request: http_wit::HttpRequest,
     ) -> Result<http_wit::HttpResponse, CallError> {
-        match self.invoke(handler, limits, Request::Http(request)).await? {
-            Answer::Http(response) => Ok(response),
+        let (outcome, after) = self.invoke(handler, limits, Request::Http(request)).await;
+        after.finish_elsewhere();
+        outcome.map(|answer| match answer {
+            Answer::Http(response) => response,
             Answer::Ws(_) => unreachable!("an http request gets an http answer"),
-        }
+        })
     }
 
     async fn invoke(
@@ -76,77 +103,132 @@ impl Runtime {
         handler: &Arc<Handler>,
         limits: Limits,
         request: Request,
-    ) -> Result<Answer, CallError> {
-        let (outcome_tx, outcome) = oneshot::channel();
-        let (runtime, handler) = (self.clone(), handler.clone());
-        self.executor.spawn(async move {
-            let _live = runtime.slots.acquire().await.expect("the slot semaphore is never closed");
-            let (mut store, instance) = match handler.take_spare().filter(|p| p.memory_bytes == limits.memory_bytes) {
-                Some(p) => (p.store, Ok(p.instance)),
-                None => {
-                    let mut store = runtime.stores.store(&handler, &limits);
-                    let instance = handler.pre.instantiate(&mut store).await;
-                    (store, instance)
-                }
-            };
-            let result = match instance {
-                Ok(instance) => {
-                    store.data_mut().start(limits.clone());
-                    store.set_epoch_deadline(1);
-                    match (instance, request) {
-                        (Instance::Ws(i), Request::Ws(event)) => {
-                            i.call_handle(&mut store, &event).await.map(|r| r.map(Answer::Ws))
-                        }
-                        (Instance::Http(i), Request::Http(request)) => {
-                            i.call_handle_http(&mut store, &request).await.map(|r| r.map(Answer::Http))
-                        }
-                        (Instance::WsV1(i), Request::Ws(event)) => i
-                            .call_handle(&mut store, &v1::event(&event))
-                            .await
-                            .map(|r| r.map(|r| Answer::Ws(v1::response(r)))),
-                        (Instance::HttpV1(i), Request::Http(request)) => i
-                            .call_handle_http(&mut store, &v1::http_request(&request))
-                            .await
-                            .map(|r| r.map(|r| Answer::Http(v1::http_response(r)))),
-                        (Instance::Ws(_) | Instance::WsV1(_), Request::Http(_)) => {
-                            Err(wasmtime::Error::msg("a ws-handler component cannot take HTTP requests"))
-                        }
-                        (Instance::Http(_) | Instance::HttpV1(_), Request::Ws(_)) => {
-                            Err(wasmtime::Error::msg("an http-handler component cannot take WebSocket events"))
-                        }
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            let _ = outcome_tx.send(match result {
-                Ok(Ok(answer)) => Ok(answer),
-                Ok(Err(message)) => Err(CallError::Returned(message)),
-                Err(_) if store.data().timed_out => Err(CallError::Timeout(limits.timeout)),
-                Err(e) => Err(CallError::Trap(e.into())),
-            });
-            // After the outcome is out: the event's caller is not kept waiting for this.
-            drop(store);
-            runtime.prepare_next(&handler, &limits).await;
-        });
-        outcome.await.unwrap_or_else(|_| Err(CallError::Trap(anyhow::anyhow!("the handler's worker stopped"))))
+    ) -> (Result<Answer, CallError>, Aftermath) {
+        let live = self.slots.clone().acquire_owned().await.expect("the slot semaphore is never closed");
+        // Instantiation runs guest code too (start functions): the clock ticks from here.
+        let ticking = self.clock.running();
+        let call = Box::pin(call(self.clone(), handler.clone(), limits.clone(), request));
+        let (outcome, store) = match first_slice(call).await {
+            Slice::Done(ended) => ended,
+            Slice::Moved(rest) => self.executor.run(rest).await,
+        };
+        let after =
+            Aftermath { runtime: self.clone(), handler: handler.clone(), limits, store, _held: (ticking, live) };
+        (outcome, after)
     }
 
-    /// Makes the instance for `handler`'s next event, unless one is ready or being made.
+    /// Fills `handler`'s reserve of instances made ahead, unless another job is filling it.
     async fn prepare_next(&self, handler: &Arc<Handler>, limits: &Limits) {
         if !handler.prepare_ahead.load(Ordering::Relaxed) || handler.refilling.swap(true, Ordering::AcqRel) {
             return;
         }
-        if handler.has_spare() {
-            handler.refilling.store(false, Ordering::Release);
-            return;
-        }
-        if let Ok(slot) = self.spares.clone().try_acquire_owned() {
+        while handler.spares() < handler.reserve.load(Ordering::Relaxed) {
+            let Ok(slot) = self.spares.clone().try_acquire_owned() else { break };
+            let _ticking = self.clock.running();
             let mut store = self.stores.store(handler, limits);
-            if let Ok(instance) = handler.pre.instantiate(&mut store).await {
-                *handler.spare.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(Prepared { store, instance, memory_bytes: limits.memory_bytes, _slot: slot });
-            }
+            let Ok(instance) = handler.pre.instantiate(&mut store).await else { break };
+            handler.add_spare(Prepared { store, instance, memory_bytes: limits.memory_bytes, _slot: slot });
         }
         handler.refilling.store(false, Ordering::Release);
     }
+}
+
+/// What is left of a call once its outcome is known: the instance to tear down, and the
+/// handler's reserve to fill. Dropped, it tears down where it is and leaves the reserve.
+pub(crate) struct Aftermath {
+    runtime: Arc<Runtime>,
+    handler: Arc<Handler>,
+    limits: Limits,
+    store: Store<HostState>,
+    _held: (Running, OwnedSemaphorePermit),
+}
+
+impl Aftermath {
+    /// Tears down and fills the reserve, here.
+    pub async fn finish(self) {
+        let Aftermath { runtime, handler, limits, store, _held } = self;
+        drop((store, _held));
+        runtime.prepare_next(&handler, &limits).await;
+    }
+
+    /// The same, on a handler worker.
+    pub fn finish_elsewhere(self) {
+        let runtime = self.runtime.clone();
+        runtime.executor.spawn(self.finish());
+    }
+}
+
+/// One call on a fresh instance: the one prepared for it, else a new one. Returns the store
+/// with the outcome, for its caller to tear down where it costs the event nothing.
+async fn call(
+    runtime: Arc<Runtime>,
+    handler: Arc<Handler>,
+    limits: Limits,
+    request: Request,
+) -> (Result<Answer, CallError>, Store<HostState>) {
+    let (mut store, instance) = match handler.take_spare(limits.memory_bytes) {
+        Some(p) => (p.store, Ok(p.instance)),
+        None => {
+            let mut store = runtime.stores.store(&handler, &limits);
+            let instance = handler.pre.instantiate(&mut store).await;
+            (store, instance)
+        }
+    };
+    let result = match instance {
+        Ok(instance) => {
+            store.data_mut().start(limits.clone());
+            store.set_epoch_deadline(1);
+            match (instance, request) {
+                (Instance::Ws(i), Request::Ws(event)) => {
+                    i.call_handle(&mut store, &event).await.map(|r| r.map(Answer::Ws))
+                }
+                (Instance::Http(i), Request::Http(request)) => {
+                    i.call_handle_http(&mut store, &request).await.map(|r| r.map(Answer::Http))
+                }
+                (Instance::WsV1(i), Request::Ws(event)) => {
+                    i.call_handle(&mut store, &v1::event(&event)).await.map(|r| r.map(|r| Answer::Ws(v1::response(r))))
+                }
+                (Instance::HttpV1(i), Request::Http(request)) => i
+                    .call_handle_http(&mut store, &v1::http_request(&request))
+                    .await
+                    .map(|r| r.map(|r| Answer::Http(v1::http_response(r)))),
+                (Instance::Ws(_) | Instance::WsV1(_), Request::Http(_)) => {
+                    Err(wasmtime::Error::msg("a ws-handler component cannot take HTTP requests"))
+                }
+                (Instance::Http(_) | Instance::HttpV1(_), Request::Ws(_)) => {
+                    Err(wasmtime::Error::msg("an http-handler component cannot take WebSocket events"))
+                }
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let outcome = match result {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(message)) => Err(CallError::Returned(message)),
+        Err(_) if store.data().timed_out => Err(CallError::Timeout(limits.timeout)),
+        Err(e) => Err(CallError::Trap(e.into())),
+    };
+    (outcome, store)
+}
+
+/// How a call's first slice ended.
+enum Slice<F: Future> {
+    Done(F::Output),
+    /// It runs long or is about to block: the rest goes elsewhere.
+    Moved(Pin<Box<F>>),
+}
+
+/// Runs `call` on this (socket) thread until it ends, or asks to move (see `io_thread`). A call
+/// that only waits (on Redis, say) waits here: it holds no thread meanwhile.
+async fn first_slice<F: Future>(call: Pin<Box<F>>) -> Slice<F> {
+    let mut call = Some(call);
+    poll_fn(|cx| {
+        let running = call.as_mut().expect("polled after it ended");
+        match io_thread::poll_inline(|| running.as_mut().poll(cx)) {
+            (Poll::Ready(ended), _) => Poll::Ready(Slice::Done(ended)),
+            (Poll::Pending, true) => Poll::Ready(Slice::Moved(call.take().expect("still here"))),
+            (Poll::Pending, false) => Poll::Pending,
+        }
+    })
+    .await
 }

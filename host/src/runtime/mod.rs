@@ -6,6 +6,7 @@
 
 pub(crate) mod compile_cache;
 mod engine;
+mod epoch;
 mod executor;
 mod guest_log;
 mod handler;
@@ -21,11 +22,12 @@ use wasmtime::Engine;
 use wasmtime::component::Linker;
 
 use self::compile_cache::CompileCache;
+use self::epoch::EpochClock;
 use self::executor::Executor;
 pub(crate) use self::handler::{Handler, World};
 pub(crate) use self::host_state::Services;
 use self::host_state::{HostState, Stores};
-pub(crate) use self::invoke::CallError;
+pub(crate) use self::invoke::{Aftermath, CallError};
 use crate::features::kv::{BatchShape, KvPolicy};
 use crate::features::{kv, rooms, ws};
 use crate::hub::registry::SendLimits;
@@ -50,6 +52,8 @@ pub struct Runtime {
     stores: Stores,
     /// The threads handlers run on.
     executor: Executor,
+    /// Deadlines and fair shares for running calls.
+    clock: Arc<EpochClock>,
     /// Bounds running calls; with the spares, what the pooling allocator has slots for.
     slots: Arc<Semaphore>,
     /// Bounds instances prepared ahead of their event.
@@ -61,11 +65,13 @@ impl Runtime {
     /// A runtime whose handlers run on `threads` worker threads.
     pub fn new(services: Services, cache: CompileCache, threads: usize) -> Result<Runtime> {
         let (engine, pooling) = engine::new()?;
+        let clock = EpochClock::start(&engine);
         Ok(Runtime {
             linkers: [linker(&engine, BatchShape::Published)?, linker(&engine, BatchShape::Spin)?],
             cache,
             stores: Stores { engine, services: Arc::new(services), wss_url: Arc::default() },
             executor: Executor::new(threads)?,
+            clock,
             slots: Arc::new(Semaphore::new(engine::MAX_LIVE_INSTANCES as usize)),
             spares: Arc::new(Semaphore::new(engine::MAX_SPARE_INSTANCES as usize)),
             pooling,

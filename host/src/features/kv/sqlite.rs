@@ -4,8 +4,8 @@
 //! system's hands, so it survives the process being killed (`kill -9`); a power cut may lose the
 //! last moments of writes, as SQLite documents for that mode. Each call is one statement or one
 //! `BEGIN IMMEDIATE` transaction, so `increment` and `swap` are atomic against every other
-//! writer. Calls run on the handler worker that makes them (never on the threads serving
-//! sockets), each on a connection of its own from a small pool.
+//! writer. Calls run on a handler worker (a handler that makes one on a thread serving sockets
+//! moves first), each on a connection of its own from a small pool.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,6 +15,7 @@ use futures_util::future::BoxFuture;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::backend::{Backend, KvResult, Swap, add};
+use crate::io_thread;
 
 /// `PRAGMA application_id` of a wsh store ("wsh" and format 1): a file that says otherwise is
 /// somebody else's, and wsh will not write into it.
@@ -117,29 +118,35 @@ fn remove(conn: &Connection, bucket: &str, key: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM kv WHERE bucket = ?1 AND key = ?2")?.execute(params![bucket, key]).map(drop)
 }
 
-/// The work is done before the future is made: SQLite calls block, and run on the handler
-/// worker that asked.
-fn done<'a, T: Send + 'a>(result: KvResult<T>) -> BoxFuture<'a, KvResult<T>> {
-    Box::pin(std::future::ready(result))
+/// SQLite calls block: one made on a socket thread first moves the handler to a worker.
+fn blocking<'a, T: Send + 'a>(work: impl FnOnce() -> KvResult<T> + Send + 'a) -> BoxFuture<'a, KvResult<T>> {
+    Box::pin(async move {
+        io_thread::leave().await;
+        work()
+    })
 }
 
 impl Backend for Sqlite {
     fn get<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, KvResult<Option<Vec<u8>>>> {
-        done(self.with(|c| get(c, bucket, key).map(Ok)))
+        blocking(move || self.with(|c| get(c, bucket, key).map(Ok)))
     }
 
     fn set<'a>(&'a self, bucket: &'a str, key: &'a str, value: &'a [u8]) -> BoxFuture<'a, KvResult<()>> {
-        done(self.with(|c| put(c, bucket, key, value).map(Ok)))
+        blocking(move || self.with(|c| put(c, bucket, key, value).map(Ok)))
     }
 
     fn delete<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, KvResult<()>> {
-        done(self.with(|c| remove(c, bucket, key).map(Ok)))
+        blocking(move || self.with(|c| remove(c, bucket, key).map(Ok)))
     }
 
     fn exists<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, KvResult<bool>> {
-        done(self.with(|c| {
-            c.prepare_cached("SELECT 1 FROM kv WHERE bucket = ?1 AND key = ?2")?.exists(params![bucket, key]).map(Ok)
-        }))
+        blocking(move || {
+            self.with(|c| {
+                c.prepare_cached("SELECT 1 FROM kv WHERE bucket = ?1 AND key = ?2")?
+                    .exists(params![bucket, key])
+                    .map(Ok)
+            })
+        })
     }
 
     fn keys<'a>(
@@ -148,25 +155,29 @@ impl Backend for Sqlite {
         after: Option<&'a str>,
         limit: usize,
     ) -> BoxFuture<'a, KvResult<Vec<String>>> {
-        done(self.with(|c| {
-            let mut statement =
-                c.prepare_cached("SELECT key FROM kv WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3")?;
-            let rows = statement.query_map(params![bucket, after.unwrap_or(""), limit as i64], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<Vec<String>>>().map(Ok)
-        }))
+        blocking(move || {
+            self.with(|c| {
+                let mut statement =
+                    c.prepare_cached("SELECT key FROM kv WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3")?;
+                let rows = statement.query_map(params![bucket, after.unwrap_or(""), limit as i64], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<Vec<String>>>().map(Ok)
+            })
+        })
     }
 
     fn increment<'a>(&'a self, bucket: &'a str, key: &'a str, delta: i64) -> BoxFuture<'a, KvResult<i64>> {
-        done(self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let next = match add(get(&tx, bucket, key)?.as_deref(), delta, key) {
-                Ok(next) => next,
-                Err(why) => return Ok(Err(why)),
-            };
-            put(&tx, bucket, key, next.to_string().as_bytes())?;
-            tx.commit()?;
-            Ok(Ok(next))
-        }))
+        blocking(move || {
+            self.with(|c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let next = match add(get(&tx, bucket, key)?.as_deref(), delta, key) {
+                    Ok(next) => next,
+                    Err(why) => return Ok(Err(why)),
+                };
+                put(&tx, bucket, key, next.to_string().as_bytes())?;
+                tx.commit()?;
+                Ok(Ok(next))
+            })
+        })
     }
 
     fn swap<'a>(
@@ -176,46 +187,54 @@ impl Backend for Sqlite {
         expected: Option<&'a [u8]>,
         value: &'a [u8],
     ) -> BoxFuture<'a, KvResult<Swap>> {
-        done(self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let current = get(&tx, bucket, key)?;
-            if current.as_deref() != expected {
-                return Ok(Ok(Swap::Conflict(current)));
-            }
-            put(&tx, bucket, key, value)?;
-            tx.commit()?;
-            Ok(Ok(Swap::Done))
-        }))
+        blocking(move || {
+            self.with(|c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let current = get(&tx, bucket, key)?;
+                if current.as_deref() != expected {
+                    return Ok(Ok(Swap::Conflict(current)));
+                }
+                put(&tx, bucket, key, value)?;
+                tx.commit()?;
+                Ok(Ok(Swap::Done))
+            })
+        })
     }
 
     fn get_many<'a>(&'a self, bucket: &'a str, keys: &'a [String]) -> BoxFuture<'a, KvResult<Vec<Option<Vec<u8>>>>> {
-        done(self.with(|c| {
-            // One read transaction: the values are of one moment.
-            let tx = c.transaction()?;
-            let values = keys.iter().map(|k| get(&tx, bucket, k)).collect::<rusqlite::Result<_>>()?;
-            tx.commit()?;
-            Ok(Ok(values))
-        }))
+        blocking(move || {
+            self.with(|c| {
+                // One read transaction: the values are of one moment.
+                let tx = c.transaction()?;
+                let values = keys.iter().map(|k| get(&tx, bucket, k)).collect::<rusqlite::Result<_>>()?;
+                tx.commit()?;
+                Ok(Ok(values))
+            })
+        })
     }
 
     fn set_many<'a>(&'a self, bucket: &'a str, pairs: &'a [(String, Vec<u8>)]) -> BoxFuture<'a, KvResult<()>> {
-        done(self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for (key, value) in pairs {
-                put(&tx, bucket, key, value)?;
-            }
-            tx.commit().map(Ok)
-        }))
+        blocking(move || {
+            self.with(|c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for (key, value) in pairs {
+                    put(&tx, bucket, key, value)?;
+                }
+                tx.commit().map(Ok)
+            })
+        })
     }
 
     fn delete_many<'a>(&'a self, bucket: &'a str, keys: &'a [String]) -> BoxFuture<'a, KvResult<()>> {
-        done(self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for key in keys {
-                remove(&tx, bucket, key)?;
-            }
-            tx.commit().map(Ok)
-        }))
+        blocking(move || {
+            self.with(|c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for key in keys {
+                    remove(&tx, bucket, key)?;
+                }
+                tx.commit().map(Ok)
+            })
+        })
     }
 }
 
