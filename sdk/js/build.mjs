@@ -14,9 +14,12 @@
 // --toolchain  the directory whose node_modules has the tools (default: this file's directory)
 // --bundle-out also write the bundled JavaScript there: run-time stack traces point into it
 //
-// The handler file may import `@wsh/sdk` (this directory's index.mjs), relative modules and
-// packages from node_modules beside it; `require('@architect/functions')` is this SDK as well.
-// esbuild bundles it all into one ES module, which is what the componentize tools take.
+// The handler file (an ES module or CommonJS, .mjs/.js/.cjs) may import `@wsh/sdk` (this
+// directory's index.mjs), relative modules and packages from node_modules beside it;
+// `require('@architect/functions')` is this SDK as well, Node's common built-ins resolve to
+// node/, and the AWS SDK's API Gateway management API clients to aws/ (see handlerModules).
+// esbuild bundles it all into one ES module, which is what the componentize tools take. Which
+// export an event calls is decided when it runs (index.mjs: `_HANDLER`, else `handler`).
 
 import { mkdtemp, mkdir, readdir, copyFile, writeFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -95,15 +98,168 @@ async function assembleWit(appWit, dir) {
   }
 }
 
-async function bundle(esbuild, handler, backend, world, outfile) {
+// --- what handler code imports ----------------------------------------------------------------
+//
+// Handlers written for Lambda import Node built-ins and the AWS SDK. A handler has no network,
+// filesystem or processes, so each name resolves to a module of this SDK (or a well-kept npm
+// polyfill beside it) that does what can be done here, or fails the build saying why.
+
+const NODE_MODULES = {
+  util: 'node/util.mjs',
+  events: 'events/',
+  buffer: 'buffer/',
+  path: 'path-browserify',
+  'path/posix': 'path-browserify',
+  url: 'node/url.mjs',
+  querystring: 'node/querystring.mjs',
+  assert: 'node/assert.cjs',
+  'assert/strict': 'node/assert-strict.cjs',
+  crypto: 'node/crypto.mjs',
+  process: 'node/process.cjs',
+};
+
+const AWS_MODULES = {
+  'aws-sdk': 'aws/aws-sdk.cjs',
+  'aws-sdk/global': 'aws/aws-sdk.cjs',
+  'aws-sdk/clients/apigatewaymanagementapi': 'aws/apigatewaymanagementapi.cjs',
+  '@aws-sdk/client-apigatewaymanagementapi': 'aws/v3.mjs',
+};
+
+// Node's other built-ins, which cannot work without what a handler lacks.
+const NODE_BUILTINS = new Set([
+  'fs', 'fs/promises', 'http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'dns/promises',
+  'child_process', 'cluster', 'os', 'stream', 'stream/promises', 'stream/web', 'zlib',
+  'worker_threads', 'readline', 'repl', 'vm', 'perf_hooks', 'async_hooks', 'timers',
+  'timers/promises', 'v8', 'module', 'tty', 'inspector', 'string_decoder', 'punycode',
+  'constants', 'domain', 'trace_events', 'wasi', 'diagnostics_channel', 'sys', 'test',
+  'util/types', 'path/win32', 'sqlite',
+]);
+
+/** The esbuild plugin that resolves those names. */
+function handlerModules(toolchainRequire) {
+  const sdkFile = (rel) => (rel.includes('/') && !rel.endsWith('/') ? join(here, rel) : toolchainRequire.resolve(rel));
+  const provided = Object.keys(NODE_MODULES).filter((n) => !n.includes('/')).join(', ');
+  return {
+    name: 'wsh-handler-modules',
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, async (args) => {
+        if (args.pluginData?.wshPlain) return undefined;
+        const name = args.path.replace(/^node:/, '');
+        if (NODE_MODULES[name]) return { path: sdkFile(NODE_MODULES[name]) };
+        if (NODE_BUILTINS.has(name) || args.path.startsWith('node:')) {
+          // An npm package of a built-in's name (punycode, string_decoder) installed beside the
+          // code is what it means.
+          if (!args.path.startsWith('node:')) {
+            const found = await build.resolve(args.path, {
+              kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { wshPlain: true },
+            });
+            if (!found.errors.length) return { path: found.path, namespace: found.namespace };
+          }
+          return {
+            errors: [{
+              text: `Node's "${name}" is not available in a wsh handler (no filesystem, network or processes); ` +
+                `the built-ins it has are ${provided}`,
+            }],
+          };
+        }
+        return undefined;
+      });
+      build.onResolve({ filter: /^(aws-sdk(\/.*)?|@aws-sdk\/.*)$/ }, (args) => {
+        if (AWS_MODULES[args.path]) return { path: join(here, AWS_MODULES[args.path]) };
+        return {
+          errors: [{
+            text: `"${args.path}" is not available in a wsh handler: it has no network. The AWS SDK there is the ` +
+              'API Gateway management API client (aws-sdk\'s ApiGatewayManagementApi, @aws-sdk/client-apigatewaymanagementapi), ' +
+              "which reaches this app's connections; keep state in the key-value store (kv of @wsh/sdk)",
+          }],
+        };
+      });
+    },
+  };
+}
+
+// Globals Node has and QuickJS lacks (and the two the Serverless Framework's guide uses without
+// requiring them), and the file of globals/ that provides each: injected only into bundles that
+// use the name as a global (a first pass finds which), so that a handler that does not pays
+// nothing for them.
+const GLOBALS = {
+  Buffer: 'buffer.mjs',
+  TextEncoder: 'text.mjs',
+  TextDecoder: 'text.mjs',
+  URL: 'url.mjs',
+  URLSearchParams: 'url.mjs',
+  crypto: 'crypto.mjs',
+  AWS: 'aws.mjs',
+  util: 'util.mjs',
+};
+const MARK = '__wshFreeGlobal_';
+
+/** Whether `path` may hold sloppy-mode CommonJS (a `.js` or `.cjs` file; an `.mjs` never does). */
+function isSloppyCandidate(path) {
+  return /\.c?js$/.test(path);
+}
+
+async function bundle(esbuild, handler, backend, world, outfile, toolchainRequire) {
   const sdk = join(here, 'index.mjs');
   const { wrap, exportLine } = WORLDS[world];
-  // The SDK is imported first so that it is evaluated before the handler's own code.
+  // The SDK is imported first so that it is evaluated before the handler's own code. Its wrapper
+  // gets the file's name, for messages about its exports.
   const entry = [
     `import { ${wrap} } from ${JSON.stringify(sdk)};`,
     `import * as user from ${JSON.stringify(handler)};`,
-    exportLine,
+    exportLine.replace('(user)', `(user, ${JSON.stringify(basename(handler))})`),
   ].join('\n');
+  // CommonJS files are sloppy-mode code, the bundle an ES module (strict): a file that uses a
+  // name strict mode reserves (`let static = ...`, as Architect 5's guide does) is rewritten
+  // with its local names renamed (esbuild's minifier, which knows scopes), and built again.
+  const sloppy = new Set();
+  for (;;) {
+    try {
+      const common = { handler, backend, outfile, entry, sdk, toolchainRequire, sloppy };
+      // First pass: which of GLOBALS the code uses as globals (`define` marks exactly the free
+      // references). Second: the bundle, with those injected.
+      const marks = Object.fromEntries(Object.keys(GLOBALS).map((name) => [name, MARK + name]));
+      const probe = await bundleOnce(esbuild, { ...common, define: marks, inject: [] });
+      const used = Object.keys(GLOBALS).filter((name) => probe.js.includes(MARK + name));
+      const inject = [...new Set(used.map((name) => join(here, 'globals', GLOBALS[name])))];
+      if (!inject.length) return probe.finish();
+      return (await bundleOnce(esbuild, { ...common, define: {}, inject })).finish();
+    } catch (e) {
+      const reserved = (e.errors ?? []).filter((m) => /reserved word and cannot be used with the "esm" output format/.test(m.text) && m.location);
+      const files = reserved.map((m) => resolve(m.location.file)).filter((f) => isSloppyCandidate(f) && !sloppy.has(f));
+      if (!files.length) throw e;
+      for (const f of files) sloppy.add(f);
+    }
+  }
+}
+
+/** The plugin that renames the local names of the sloppy-mode CommonJS files in `sloppy`. */
+function sloppyFiles(esbuild, sloppy) {
+  return {
+    name: 'wsh-sloppy-commonjs',
+    setup(build) {
+      build.onLoad({ filter: /\.c?js$/ }, async (args) => {
+        if (!sloppy.has(resolve(args.path))) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        // The minifier renames every local name (top-level ones included, in a CommonJS
+        // file), never a property or a global; the inline source map keeps positions pointing
+        // at the file.
+        const out = await esbuild.transform(source, {
+          loader: 'js',
+          format: 'cjs',
+          minifyIdentifiers: true,
+          keepNames: true,
+          sourcemap: 'inline',
+          sourcefile: args.path,
+          target: 'es2022',
+        });
+        return { contents: out.code, loader: 'js' };
+      });
+    },
+  };
+}
+
+async function bundleOnce(esbuild, { handler, backend, outfile, entry, sdk, toolchainRequire, sloppy, define, inject }) {
   const result = await esbuild.build({
     stdin: { contents: entry, resolveDir: dirname(handler), sourcefile: 'wsh-entry.mjs', loader: 'js' },
     bundle: true,
@@ -117,6 +273,9 @@ async function bundle(esbuild, handler, backend, world, outfile) {
     // WIT interfaces are resolved by the componentize tool, not from files.
     external: ['wsh:*', 'wasi:*'],
     alias: { '@wsh/sdk': sdk, '@architect/functions': sdk },
+    plugins: [handlerModules(toolchainRequire), sloppyFiles(esbuild, sloppy)],
+    define,
+    inject,
     // QuickJS never runs its job queue in a synchronous export: lower async functions to
     // generators stepped by the global Promise, which the SDK replaces (see index.mjs).
     supported: backend === 'qjs'
@@ -127,13 +286,16 @@ async function bundle(esbuild, handler, backend, world, outfile) {
     logOverride: { 'commonjs-variable-in-esm': 'silent' },
     logLevel: 'silent',
   });
-  for (const w of result.warnings) console.error(formatMessage(w, 'warning'));
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs')).text;
-  const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map')).text);
-  const table = lineTable(map, dirname(outfile));
-  // Appended, so that no line of the bundle moves; a string, parsed only when an error is
-  // logged, so that it costs no heap objects in every instance.
-  return { source: `${js}\nglobalThis.__wshLines = ${JSON.stringify(JSON.stringify(table))};\n`, table };
+  const finish = () => {
+    for (const w of result.warnings) console.error(formatMessage(w, 'warning'));
+    const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map')).text);
+    const table = lineTable(map, dirname(outfile));
+    // Appended, so that no line of the bundle moves; a string, parsed only when an error is
+    // logged, so that it costs no heap objects in every instance.
+    return { source: `${js}\nglobalThis.__wshLines = ${JSON.stringify(JSON.stringify(table))};\n`, table };
+  };
+  return { js, finish };
 }
 
 /** `text` with bundle positions replaced by source ones (as index.mjs does at run time). */
@@ -255,7 +417,7 @@ async function main() {
     const bundlePath = join(work, `${basename(handler).replace(/\.[cm]?js$/, '')}.bundle.mjs`);
     let source, table;
     try {
-      ({ source, table } = await bundle(esbuild, handler, opts.backend, opts.world, bundlePath));
+      ({ source, table } = await bundle(esbuild, handler, opts.backend, opts.world, bundlePath, require));
     } catch (e) {
       if (!e.errors) throw e;
       throw new Error(e.errors.map((m) => formatMessage(m, 'error')).join('\n'));

@@ -19,6 +19,7 @@ import {
 import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
+import { getRandomBytes } from 'wasi:random/random@0.2.12';
 import { open as kvOpen } from 'wasi:keyvalue/store@0.2.0-draft2';
 import { Cas, increment as kvIncrement, swap as kvSwap } from 'wasi:keyvalue/atomics@0.2.0-draft2';
 import { getMany as kvGetMany, setMany as kvSetMany, deleteMany as kvDeleteMany } from 'wasi:keyvalue/batch@0.2.0-draft2';
@@ -222,14 +223,45 @@ if (typeof globalThis.console === 'undefined') {
 
 let environment = null;
 
+/** The instance's environment (read once per event, when first needed). */
+function env() {
+  return (environment ??= Object.fromEntries(getEnvironment()));
+}
+
 if (globalThis.process?.env === undefined) {
   const proc = (globalThis.process ??= {});
   Object.defineProperty(proc, 'env', {
     configurable: true,
     enumerable: true,
-    get() { return (environment ??= Object.fromEntries(getEnvironment())); },
+    get: env,
     set(value) { environment = value; },
   });
+  // What Node code reaches for most often besides env (path.resolve calls cwd(); events and
+  // stream code defer with nextTick). A handler has no filesystem: its directory is `/`.
+  proc.cwd ??= () => '/';
+  proc.nextTick ??= (f, ...args) => queueMicrotask(() => f(...args));
+  proc.platform ??= 'wasi';
+  proc.argv ??= [];
+}
+
+// --- randomness -------------------------------------------------------------------------------
+//
+// The component is a snapshot: QuickJS's own Math.random state was seeded at build time, so
+// every instance would draw the same numbers. Drawn from wasi:random instead, when called.
+
+/** `n` cryptographically random bytes from the host. */
+export function __wshRandomBytes(n) {
+  return getRandomBytes(queued ? n : BigInt(n));
+}
+
+if (queued) {
+  Math.random = function random() {
+    const b = getRandomBytes(7);
+    // 53 random bits: 5 from the first byte and 8 from each of the other six.
+    let n = b[0] & 0x1f;
+    for (let i = 1; i < 7; i++) n = n * 256 + b[i];
+    return n / 9007199254740992;
+  };
 }
 
 // --- CommonJS-style handler files -----------------------------------------------------------
@@ -316,6 +348,28 @@ export const ws = {
   /** `{ connectionId, connectedAt, lastActiveAt, identity: { sourceIp, userAgent } }`. */
   async info({ id }) {
     return toInfo(callHost(witInfo, id));
+  },
+};
+
+/** The host's ws calls for the AWS SDK clients (aws/): synchronous; failures throw what
+ *  `ws` rejects with (`kind` says which). Bytes that are UTF-8 go as a text frame, as API
+ *  Gateway's `@connections` POST (and wsh's) sends them; other bytes as a binary frame. */
+export const __wshConnections = {
+  post(id, data) {
+    let f;
+    if (typeof data === 'string') {
+      f = { tag: 'text', val: data };
+    } else {
+      const text = utf8Text(data);
+      f = text === null ? { tag: 'binary', val: data } : { tag: 'text', val: text };
+    }
+    callHost((id) => witSend(id, f), id);
+  },
+  info(id) {
+    return toInfo(callHost(witInfo, id));
+  },
+  close(id) {
+    callHost(witClose, id);
   },
 };
 
@@ -724,7 +778,17 @@ const buckets = new Map();
 /** The app's `default` bucket; `kv.bucket(name)` for another. */
 export const kv = /* @__PURE__ */ new Bucket('default');
 
-export default { ws, kv, KvError, rooms, RoomsError };
+/** Architect's `arc.static(path)`: the URL of a file of the app's `@static` folder, which wsh
+ *  serves at `/_static/` (Architect's sandbox does the same; wsh does not fingerprint). */
+function staticUrl(path) {
+  return `/_static/${String(path).replace(/^\/+/, '')}`;
+}
+
+/** `arc.http.helpers.static`, as Architect 5 had it, and `arc.static`. */
+export const http = { helpers: { static: staticUrl } };
+export { staticUrl as static };
+
+export default { ws, kv, KvError, rooms, RoomsError, http, static: staticUrl };
 
 // --- the event and the response ------------------------------------------------------------
 
@@ -967,12 +1031,69 @@ function toHttpResponse(r) {
 
 // --- the exports --------------------------------------------------------------------------------
 
-function findHandler(mod) {
-  const h = mod.handler ?? mod.default?.handler ?? globalThis.module.exports?.handler ?? globalThis.exports?.handler;
-  if (typeof h !== 'function') {
-    throw new Error('the handler module exports no function `handler` (export async function handler(event) {...}, or exports.handler = ...)');
+/** Function `name` of the user's module `mod`: an ES export, or a property of what a CommonJS
+ *  file exported (esbuild hands a CommonJS module over with its `module.exports` properties as
+ *  named exports and the object itself as `default`), or of the `exports`/`module.exports`
+ *  globals an ES module with `exports.handler = ...` wrote to (see above). */
+function exportOf(mod, name) {
+  // Not what every object or function has (`toString`, `call`): those are nobody's export.
+  if (name in Object.prototype || name in Function.prototype) return undefined;
+  for (const from of [mod, mod.default, globalThis.module?.exports, globalThis.exports]) {
+    if (from == null || (typeof from !== 'object' && typeof from !== 'function')) continue;
+    const f = from[name];
+    if (typeof f === 'function') return f;
   }
-  return h;
+  return undefined;
+}
+
+/** The names of every function `mod` exports, for messages. */
+function exportedFunctions(mod) {
+  const names = new Set();
+  for (const from of [mod, mod.default, globalThis.module?.exports, globalThis.exports]) {
+    if (from == null || (typeof from !== 'object' && typeof from !== 'function')) continue;
+    for (const k of Object.keys(from)) if (k !== 'default' && typeof from[k] === 'function') names.add(k);
+  }
+  return [...names];
+}
+
+/**
+ * Which function of `mod` (the handler file `file`) an event calls. As in Lambda: the export
+ * `_HANDLER` names (`handler.connectHandler`: the part after the last dot), which the host sets
+ * when several routes share one file (serverless.yml's `handler: file.export`); `handler`
+ * without it. `_HANDLER` is read when the event runs (the component is a build-time
+ * snapshot), from the environment `process.env` reads too.
+ */
+function handlerFinder(mod, file) {
+  const fallback = exportOf(mod, 'handler');
+  // At build time: a file with no function at all is no handler file, whatever _HANDLER says.
+  if (!fallback && exportedFunctions(mod).length === 0) {
+    throw new Error(`${file} exports no function (export async function handler(event) {...}, exports.handler = ..., or module.exports = { connect, ... })`);
+  }
+  return () => {
+    const spec = env()._HANDLER;
+    if (!spec) {
+      if (fallback) return fallback;
+      throw new Error(`${file} exports no function \`handler\` (its functions: ${exportedFunctions(mod).join(', ')}); name one in serverless.yml's handler: file.export`);
+    }
+    const name = spec.slice(spec.lastIndexOf('.') + 1);
+    const f = exportOf(mod, name);
+    if (!f) {
+      throw new Error(`${file} has no export \`${name}\` (_HANDLER=${spec}); its functions: ${exportedFunctions(mod).join(', ') || 'none'}`);
+    }
+    return f;
+  };
+}
+
+/** The request of the running event (`domainName`, `stage`, ...): what the AWS SDK shims take
+ *  as the app's own endpoint. */
+let current = null;
+
+/** `{ domainName, stage }` of the event being handled (null outside one), and the host part of
+ *  `ARC_WSS_URL`: the endpoints that reach this app. For the AWS SDK shims. */
+export function __wshEndpoint() {
+  const url = env().ARC_WSS_URL;
+  const host = url ? url.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '') : undefined;
+  return current == null ? { wssHost: host } : { domainName: current.domainName, stage: current.stage, wssHost: host };
 }
 
 /** Rethrows what a handler threw as the export's err(message). */
@@ -1018,15 +1139,17 @@ function run(call, convert, rescue) {
  * The WIT export `handle`, calling `handler` of the user's module `mod`. Used by build.mjs's
  * entry: `export const handle = __wshHandle(userModule)`, evaluated after the user's module.
  */
-export function __wshHandle(mod) {
-  // Found now, while the build pre-initializes the module, so that a missing handler fails the
-  // build rather than every event.
-  const handler = findHandler(mod);
+export function __wshHandle(mod, file = 'the handler file') {
+  // Checked now, while the build pre-initializes the module, so that a file without a function
+  // fails the build rather than every event.
+  const find = handlerFinder(mod, file);
   const rescueAuthorizer = (e) => (isUnauthorized(e) ? UNAUTHORIZED : fail(e));
   return function handle(witEvent) {
     const authorizer = witEvent.methodArn != null;
+    current = witEvent.requestContext;
     return run(
       () => {
+        const handler = find();
         const event = toEvent(witEvent);
         const context = {
           awsRequestId: event.requestContext.requestId,
@@ -1044,11 +1167,13 @@ export function __wshHandle(mod) {
  * The WIT export `handle-http` (`handleHttp`) of an @http route: build.mjs's entry for
  * `--world http-handler` is `export const handleHttp = __wshHandleHttp(userModule)`.
  */
-export function __wshHandleHttp(mod) {
-  const handler = findHandler(mod);
+export function __wshHandleHttp(mod, file = 'the handler file') {
+  const find = handlerFinder(mod, file);
   return function handleHttp(witRequest) {
+    current = witRequest.requestContext;
     return run(
       () => {
+        const handler = find();
         const req = toRequest(witRequest);
         return handler(req, { awsRequestId: req.requestContext.requestId, functionName: req.routeKey });
       },

@@ -11,11 +11,19 @@
          the componentize-py executable (default: the one beside this Python, i.e. in the venv
          that requirements.txt was installed into, else the one on PATH)
 
-Everything in the route directory goes into the component (app.py and any modules beside it),
-together with this SDK (wsh/ and wsh_entry.py, or wsh_http_entry.py for an @http route). The
-world is this SDK's wit/world.wit (wsh's world plus wasi:cli/environment), with the app's wit/
-as a dependency. componentize-py imports them during the build,
-so a syntax or import error in app.py fails the build, naming the file and line.
+The handler file is a route directory's app.py (or handler.py), or any file a serverless.yml
+names (`handler: handlers.connect` is handlers.py): its module is imported as the handler, and
+the entry calls its function `handler`, or the one the instance's `_HANDLER` names (Lambda's
+variable, which wsh sets when several routes share one file).
+
+Everything in the handler file's directory goes into the component (the file and any modules
+beside it), together with this SDK (wsh/ and wsh_entry.py, or wsh_http_entry.py for an @http
+route) and the modules it stands in for: `arc` (Architect's `arc.ws`), and `boto3` and
+`botocore` whose only client is the API Gateway management API, routed to wsh's ws calls
+(shims/; they go only into components, never onto a Python's path). The world is this SDK's
+wit/world.wit (wsh's world plus wasi:cli/environment), with the app's wit/ as a dependency.
+componentize-py imports them during the build, so a syntax or import error in the handler file
+fails the build, naming the file and line.
 
 Why not call componentize-py directly: its guest Python writes __pycache__/ into every -p
 directory, and names them /0/, /1/ in its messages. This stages copies in a temporary
@@ -37,6 +45,8 @@ WORLDS = {
     "ws-handler": ("ws-handler-py", "wsh_entry"),
     "http-handler": ("http-handler-py", "wsh_http_entry"),
 }
+# Module names the SDK's own files take in the component.
+RESERVED = {"wsh", "wsh_entry", "wsh_http_entry", "wsh_target", "wit_world", "componentize_py_types"}
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", "node_modules", "*.wasm", "*.cwasm", ".*")
 
 
@@ -58,6 +68,7 @@ def tidy(output, route_dir):
     output = re.sub(r"(?s)^Traceback \(most recent call last\):\n  File \"[^\"]*componentize-py\".*?\nAssertionError: ", "", output)
     output = re.sub(r"(?s)\nStack backtrace:\n.*", "\n", output)
     output = output.replace('"/0/', f'"{route_dir}/').replace("(/0/", f"({route_dir}/")
+    output = re.sub(r'([("])/1/(boto3|botocore|arc)/', lambda m: f"{m.group(1)}{HERE}/shims/{m.group(2)}/", output)
     output = output.replace('"/1/', f'"{HERE}/').replace("(/1/", f"({HERE}/")
     return output.strip()
 
@@ -81,12 +92,15 @@ def main():
     parser.add_argument("--out", required=True, help="the component to write")
     parser.add_argument("--world", default="ws-handler", choices=sorted(WORLDS), help="ws-handler (default) or http-handler")
     parser.add_argument("--componentize-py", dest="tool", help="the componentize-py executable")
-    parser.add_argument("handler", help="the route's app.py")
+    parser.add_argument("handler", help="the handler file (a route's app.py, or the file serverless.yml names)")
     args = parser.parse_args()
 
     handler = os.path.abspath(args.handler)
-    if os.path.basename(handler) != "app.py" or not os.path.isfile(handler):
-        sys.exit(f"wsh-build-py: {args.handler}: expected a route directory's app.py")
+    module = os.path.basename(handler)[:-3] if handler.endswith(".py") else ""
+    if not module or not os.path.isfile(handler):
+        sys.exit(f"wsh-build-py: {args.handler}: expected a Python handler file (a route directory's app.py, or the file serverless.yml names)")
+    if module in RESERVED:
+        sys.exit(f"wsh-build-py: {args.handler}: a handler module cannot be named {module} (the SDK's own module); rename the file")
     route_dir = os.path.dirname(handler)
     out = os.path.abspath(args.out)
     started = time.monotonic()
@@ -97,8 +111,14 @@ def main():
         shutil.copytree(route_dir, app, ignore=SKIP)
         os.mkdir(sdk)
         shutil.copytree(os.path.join(HERE, "wsh"), os.path.join(sdk, "wsh"), ignore=SKIP)
+        for shim in os.listdir(os.path.join(HERE, "shims")):
+            if not shim.startswith((".", "__")):
+                shutil.copytree(os.path.join(HERE, "shims", shim), os.path.join(sdk, shim), ignore=SKIP)
         world, entry = WORLDS[args.world]
         shutil.copy(os.path.join(HERE, f"{entry}.py"), sdk)
+        # Which module the entry imports as the handler.
+        with open(os.path.join(sdk, "wsh_target.py"), "w") as f:
+            f.write(f"MODULE = {module!r}\nFILE = {os.path.basename(handler)!r}\n")
         wit = os.path.join(work, "wit")
         assemble_wit(os.path.abspath(args.wit), wit)
         os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -1,11 +1,12 @@
 """The component's entry for a ``@ws`` route (or the ``$connect`` authorizer): implements the
-WIT export ``handle`` by calling ``handler`` of the route's ``app.py``. componentize-py imports
-this (and so ``app``) at build time, so an import error in ``app.py`` fails the build."""
+WIT export ``handle`` by calling ``handler`` of the route's ``app.py`` (or the function
+``_HANDLER`` names, of the file a serverless.yml names: see ``wsh._target``). componentize-py
+imports this (and so the handler module) at build time, so an import error there fails the
+build."""
 
-import app
 import wit_world
 
-from wsh import _env, _kv, _rooms
+from wsh import _env, _kv, _rooms, _target
 from wsh._call import failure, flush
 from wsh._event import (
     UNAUTHORIZED,
@@ -15,9 +16,6 @@ from wsh._event import (
     to_event,
     to_response,
 )
-
-if not callable(getattr(app, "handler", None)):
-    raise ImportError("app.py defines no function `handler(event, context)`")
 
 
 def _warm_up():
@@ -58,9 +56,11 @@ _env.install()
 class WitWorld(wit_world.WitWorld):
     def handle(self, event):
         authorizer = event.method_arn is not None
+        _target.enter(event.request_context)
         try:
+            handler = _target.find()
             ev = to_event(event)
-            out = app.handler(ev, context_for(ev))
+            out = handler(ev, context_for(ev))
             return to_authorizer_response(out) if authorizer else to_response(out)
         except Exception as e:
             if authorizer and is_unauthorized(e):

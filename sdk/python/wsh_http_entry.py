@@ -1,17 +1,14 @@
 """The component's entry for an ``@http`` route: implements the WIT export ``handle-http`` by
-calling ``handler`` of the route's ``app.py`` with API Gateway's HTTP API request (payload
-format 2.0). componentize-py imports this (and so ``app``) at build time, so an import error in
-``app.py`` fails the build."""
+calling ``handler`` of the route's ``app.py`` (or the function ``_HANDLER`` names, of the file a
+serverless.yml names: see ``wsh._target``) with API Gateway's HTTP API request (payload format
+2.0). componentize-py imports this (and so the handler module) at build time, so an import error
+there fails the build."""
 
-import app
 import wit_world
 
-from wsh import _env, _kv
+from wsh import _env, _kv, _target
 from wsh._call import failure, flush
 from wsh._http import context_for, to_http_response, to_request
-
-if not callable(getattr(app, "handler", None)):
-    raise ImportError("app.py defines no function `handler(req, context)`")
 
 
 def _warm_up():
@@ -42,9 +39,11 @@ _env.install()
 
 class WitWorld(wit_world.WitWorld):
     def handle_http(self, request):
+        _target.enter(request.request_context)
         try:
+            handler = _target.find()
             req = to_request(request)
-            return to_http_response(app.handler(req, context_for(req)))
+            return to_http_response(handler(req, context_for(req)))
         except Exception as e:
             raise failure(e) from None
         finally:

@@ -20,6 +20,7 @@ use anyhow::{Context, Result, bail};
 use tokio::sync::Semaphore;
 
 use super::layout::Source;
+use super::manifest::MANIFESTS;
 use crate::runtime::World;
 use crate::runtime::compile_cache;
 
@@ -77,7 +78,8 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
     // Hashing reads every input file: on the blocking pool.
     let key = {
         // Architect's src/shared, which any handler may import, is an input of every build.
-        let shared = route_dir.parent().and_then(Path::parent).map(|src| src.join("shared"));
+        let src = route_dir.parent().and_then(Path::parent).filter(|src| src.file_name() == Some("src".as_ref()));
+        let shared = src.map(|src| src.join("shared"));
         let mut dirs = vec![route_dir, lang_dir.clone(), wit.clone()];
         dirs.extend(shared.filter(|s| s.is_dir()));
         tokio::task::spawn_blocking(move || inputs_hash(&kind, &dirs)).await??
@@ -128,7 +130,12 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.starts_with('.') || ["node_modules", "__pycache__", "target"].contains(&name) || name.ends_with(".wasm")
+        // A manifest is not a handler's source (a Serverless app's handlers sit beside it): an
+        // edit of the routes must not rebuild every handler.
+        if name.starts_with('.')
+            || ["node_modules", "__pycache__", "target"].contains(&name)
+            || name.ends_with(".wasm")
+            || MANIFESTS.contains(&name)
         {
             continue;
         }

@@ -13,6 +13,11 @@ def dumps(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+#: The running event's request context (``domain_name``, ``stage``), set by the entries: the
+#: app's own endpoint, for the boto3 management API client.
+current = None
+
+
 class WsError(Exception):
     """Why a ``ws`` call did not happen. ``code`` is the AWS-style name (``GoneException``),
     ``kind`` the WIT case (``gone``), ``status_code`` the HTTP status API Gateway would give."""

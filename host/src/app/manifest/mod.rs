@@ -1,7 +1,9 @@
 //! The app's manifest as the user wrote it: validated, not yet resolved against the
-//! filesystem. Architect's `app.arc` is read by `arc`; wsh's own `@wsh` settings by `settings`.
+//! filesystem. Architect's `app.arc` is read by `arc`, a Serverless Framework `serverless.yml`
+//! by `serverless`; wsh's own `@wsh` settings by `settings`.
 
 mod arc;
+mod serverless;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -82,18 +84,20 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Reads and parses the manifest at `path`. Blocking: a manifest is a few hundred bytes, read
+/// Reads and parses the manifest at `path`: YAML (`.yml`, `.yaml`) as the Serverless
+/// Framework's, anything else as Architect's. Blocking: a manifest is a few hundred bytes, read
 /// at start and on reload, never on an event's path.
 pub fn load(path: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read manifest {}", path.display()))?;
-    Ok(parse(&text, path)?)
+    let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+    Ok(if yaml { serverless::parse(&text, path)? } else { parse(&text, path)? })
 }
 
 /// The manifests looked for in a folder, in order.
-const MANIFESTS: &[&str] = &["app.arc", ".arc"];
+pub(crate) const MANIFESTS: &[&str] = &["app.arc", ".arc", "serverless.yml", "serverless.yaml"];
 
-/// `app.arc`, then `.arc`, in the current directory; a directory argument is searched the same
-/// way.
+/// `app.arc`, `.arc`, `serverless.yml`, then `serverless.yaml`, in the current directory; a
+/// directory argument is searched the same way.
 pub fn locate(path: Option<PathBuf>) -> Result<PathBuf> {
     let dir = match path {
         Some(p) if p.is_dir() => p,
