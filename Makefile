@@ -3,12 +3,15 @@
 
 CARGO ?= cargo
 
-.PHONY: setup test-setup system-packages echo test lint bench autobahn fuzz
+.PHONY: setup test-setup system-packages echo test lint bench bench-load autobahn fuzz
 
 # What handlers are built with: the Rust target (rustup ships it, the toolchain image does
-# not), and the pinned JavaScript and Python toolchains, installed beside their SDKs.
-setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py
+# not), and the pinned JavaScript, Python and Ruby toolchains, installed beside their SDKs.
+# Ruby's glue components and WASI adapter are built by cargo (no-ops when fresh).
+setup: sdk/js/node_modules/.package-lock.json sdk/python/.venv/bin/componentize-py \
+		sdk/ruby/node_modules/.package-lock.json sdk/ruby/.venv/bin/wasm-tools
 	rustup target add wasm32-wasip2
+	sdk/ruby/.venv/bin/python sdk/ruby/build.py --setup
 
 # What only the tests use: boto3, playwright-core, and the Debian packages below.
 test-setup: setup system-packages tests/.venv/.installed tests/browser/node_modules/.package-lock.json
@@ -29,6 +32,15 @@ sdk/js/node_modules/.package-lock.json: sdk/js/package.json sdk/js/package-lock.
 sdk/python/.venv/bin/componentize-py: sdk/python/requirements.txt
 	python3 -m venv sdk/python/.venv
 	sdk/python/.venv/bin/pip install -q -r sdk/python/requirements.txt
+	touch $@
+
+# Ruby: CRuby for WASI (ruby.wasm, pinned in package.json; ~30 MB) and wasm-tools (a wheel).
+sdk/ruby/node_modules/.package-lock.json: sdk/ruby/package.json sdk/ruby/package-lock.json
+	cd sdk/ruby && npm ci --no-audit --no-fund
+
+sdk/ruby/.venv/bin/wasm-tools: sdk/ruby/requirements.txt
+	python3 -m venv sdk/ruby/.venv
+	sdk/ruby/.venv/bin/pip install -q -r sdk/ruby/requirements.txt
 	touch $@
 
 # The tests' AWS SDK client (boto3), for the @connections API.

@@ -1,5 +1,5 @@
-//! The same end-to-end cases against the same app written in Rust, JavaScript and Python:
-//! `guest-examples/{echo,routes}`, `{echo,routes}-js`, `{echo,routes}-py`.
+//! The same end-to-end cases against the same app written in Rust, JavaScript, Python and Ruby:
+//! `guest-examples/{echo,routes}`, `{echo,routes}-js`, `{echo,routes}-py`, `{echo,routes}-rb`.
 
 mod support;
 
@@ -34,7 +34,7 @@ macro_rules! suite {
     )*};
 }
 
-suite!(rust: "", javascript: "-js", python: "-py");
+suite!(rust: "", javascript: "-js", python: "-py", ruby: "-rb");
 
 // The Rust authorizer is tests/authorizer.rs's `authorized` example.
 #[tokio::test]
@@ -45,6 +45,11 @@ async fn javascript_authorizer() {
 #[tokio::test]
 async fn python_authorizer() {
     authorizer("-py").await
+}
+
+#[tokio::test]
+async fn ruby_authorizer() {
+    authorizer("-rb").await
 }
 
 async fn http_route(app: PathBuf) {
@@ -215,6 +220,37 @@ async fn build_errors_name_file_line_and_route_and_others_serve() {
     );
     let mut ws = server.connect().await;
     send_json(&mut ws, json!({"action": "badjs"})).await;
+    assert_eq!(recv_json(&mut ws).await["message"], "Internal server error");
+    send_json(&mut ws, json!({"text": "still here"})).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing still here"));
+}
+
+/// A Ruby syntax error and a Ruby load error (a missing file): each named with its file, line
+/// and route at startup, while the app's other routes serve.
+#[tokio::test]
+async fn ruby_build_errors_name_file_line_and_route() {
+    let dir = scratch("build-errors-rb");
+    std::fs::write(dir.join("app.arc"), "@app\nbroken\n@ws\nsyntax\nmissing\n").unwrap();
+    for route in ["default", "syntax", "missing"] {
+        std::fs::create_dir_all(dir.join("src/ws").join(route)).unwrap();
+    }
+    std::fs::copy(built_component("echo", "$default"), dir.join("src/ws/default/echo.wasm")).unwrap();
+    std::fs::write(dir.join("src/ws/syntax/index.rb"), "def handler(req)\n  x = (1 +\nend\n").unwrap();
+    std::fs::write(dir.join("src/ws/missing/index.rb"), "require 'json'\nrequire_relative 'nowhere'\n").unwrap();
+    let server = Server::start(&dir.join("app.arc"));
+    // stderr (the errors) and stdout (the listening line) are read apart: wait for both.
+    server
+        .wait_for_log("the syntax error", REPLY_TIMEOUT, |l| {
+            l.contains("route syntax: building") && l.contains("syntax/index.rb:3")
+        })
+        .await;
+    server
+        .wait_for_log("the load error", REPLY_TIMEOUT, |l| {
+            l.contains("route missing: building") && l.contains("LoadError") && l.contains("nowhere")
+        })
+        .await;
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"action": "syntax"})).await;
     assert_eq!(recv_json(&mut ws).await["message"], "Internal server error");
     send_json(&mut ws, json!({"text": "still here"})).await;
     assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing still here"));

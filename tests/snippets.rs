@@ -78,14 +78,14 @@ async fn architect_guide_connect_sends_to_itself_and_the_page() {
     assert_eq!(recv_json(&mut ws).await["message"], "Forbidden");
 }
 
-/// 000, "Event Payload" > "Publish event payload (JSON) to a WebSocket client": the Node and the
-/// Python samples (fragments, in a handler each; see the fixture's README.md).
+/// 000, "Event Payload" > "Publish event payload (JSON) to a WebSocket client": the Node, Python
+/// and Ruby samples (fragments, in a handler each; see the fixture's README.md).
 #[tokio::test]
-async fn architect_guide_publish_in_node_and_python() {
+async fn architect_guide_publish_in_node_python_and_ruby() {
     let dir = fixture("000-arc-ws-guide-publish");
     let server = Server::start(&dir.join("app.arc"));
     let mut ws = server.connect().await;
-    for route in ["node", "python"] {
+    for route in ["node", "python", "ruby"] {
         send_json(&mut ws, json!({"action": route})).await;
         assert_eq!(recv_text(&mut ws).await, r#"{"action":"ping"}"#, "{route}");
     }

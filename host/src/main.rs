@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use wsh::cli::{bench, serve};
+use wsh::cli::{bench, preinit_ruby, serve};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,26 @@ enum Command {
         #[arg(long)]
         kv: bool,
     },
+    /// Steps of the language builds that need wsh's wasmtime (run by the SDKs' build scripts)
+    #[command(hide = true)]
+    Internal {
+        #[command(subcommand)]
+        step: Internal,
+    },
+}
+
+#[derive(Subcommand)]
+enum Internal {
+    /// Boot Ruby in ruby.wasm's (renamed) core module, evaluate a boot script, snapshot it
+    PreinitRuby {
+        /// The core module
+        module: PathBuf,
+        /// Ruby code to evaluate once booted: the SDK, the handler's files, `Wsh.load`
+        boot: PathBuf,
+        /// Where to write the snapshot
+        #[arg(long, short)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +101,9 @@ fn main() -> std::process::ExitCode {
             Command::Build { manifest } => serve::build(manifest).await,
             Command::Bench { manifest, events, route, throughput_secs, kv } => {
                 bench::bench(bench::BenchOptions { manifest, events, route, throughput_secs, kv }).await
+            }
+            Command::Internal { step: Internal::PreinitRuby { module, boot, out } } => {
+                preinit_ruby::preinit(&module, &boot, &out).await
             }
         }
     });

@@ -4,9 +4,10 @@
 //! (it tracks every input, path dependencies included), so wsh always asks it, and a fresh
 //! crate costs one no-op cargo run.
 //!
-//! JavaScript and Python handlers are built by the SDKs' build scripts (`sdk/js/build.mjs`:
-//! esbuild + componentize-qjs; `sdk/python/build.py`: componentize-py) with the toolchains
-//! that `make setup` installs beside them. Those builds take seconds and are not
+//! JavaScript, Python and Ruby handlers are built by the SDKs' build scripts (`sdk/js/build.mjs`:
+//! esbuild + componentize-qjs; `sdk/python/build.py`: componentize-py; `sdk/ruby/build.py`:
+//! ruby.wasm, wasm-tools and `wsh internal preinit-ruby`) with the toolchains that `make setup`
+//! installs beside them. Those builds take seconds and are not
 //! byte-reproducible, so their output is kept in wsh's cache under a hash of everything that
 //! goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
 //! and the same component is never compiled twice.
@@ -24,7 +25,8 @@ use super::manifest::MANIFESTS;
 use crate::runtime::World;
 use crate::runtime::compile_cache;
 
-/// A JS or Python build takes a core and up to ~400 MiB: two at a time.
+/// A JS, Python or Ruby build takes a core and up to ~400 MiB (a Ruby one's first, ~1 GiB): two
+/// at a time.
 static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
 
 /// A lock per build key, held while that build runs.
@@ -37,7 +39,7 @@ pub async fn build(source: &Source, world: World) -> Result<PathBuf> {
     match source {
         Source::Component(path) => Ok(path.clone()),
         Source::Rust(dir) => build_rust(dir).await.with_context(|| what(dir)),
-        Source::Js(entry) | Source::Python(entry) => {
+        Source::Js(entry) | Source::Python(entry) | Source::Ruby(entry) => {
             build_language(source, entry, world).await.with_context(|| what(entry))
         }
     }
@@ -50,16 +52,28 @@ fn sdk_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("sdk"))
 }
 
-async fn build_language(source: &Source, entry: &Path, world: World) -> Result<PathBuf> {
-    let sdk = sdk_dir();
-    let wit = sdk.join("..").join("wit");
-    let (lang_dir, program, script) = match source {
+/// The SDK directory of a language, the program that runs its build script, and the script;
+/// an error saying what to install when its toolchain is not there.
+fn toolchain(source: &Source, sdk: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
+    Ok(match source {
         Source::Js(_) => {
             let dir = sdk.join("js");
             if !dir.join("node_modules").is_dir() {
                 bail!("the JavaScript toolchain is not installed: run `make setup` (npm install in {})", dir.display());
             }
             (dir.clone(), PathBuf::from("node"), dir.join("build.mjs"))
+        }
+        Source::Ruby(_) => {
+            let dir = sdk.join("ruby");
+            let python = dir.join(".venv").join("bin").join("python");
+            if !python.is_file() || !dir.join("node_modules").is_dir() {
+                bail!(
+                    "the Ruby toolchain is not installed: run `make setup` (ruby.wasm from npm in {}, wasm-tools in {})",
+                    dir.join("node_modules").display(),
+                    dir.join(".venv").display()
+                );
+            }
+            (dir.clone(), python, dir.join("build.py"))
         }
         _ => {
             let dir = sdk.join("python");
@@ -72,9 +86,17 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
             }
             (dir.clone(), python, dir.join("build.py"))
         }
-    };
+    })
+}
+
+async fn build_language(source: &Source, entry: &Path, world: World) -> Result<PathBuf> {
+    let sdk = sdk_dir();
+    let wit = sdk.join("..").join("wit");
+    let (lang_dir, program, script) = toolchain(source, &sdk)?;
     let route_dir = entry.parent().context("a handler file has a directory")?.to_path_buf();
-    let kind = format!("{} {}", source.kind(), world.name());
+    // The entry's name too: two handler files of one folder are two builds.
+    let entry_name = entry.file_name().unwrap_or_default().to_string_lossy();
+    let kind = format!("{} {} {entry_name}", source.kind(), world.name());
     // Hashing reads every input file: on the blocking pool.
     let key = {
         // Architect's src/shared, which any handler may import, is an input of every build.
@@ -99,6 +121,10 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
     let _turn = LANGUAGE_BUILDS.acquire().await?;
     let mut command = tokio::process::Command::new(&program);
     command.arg(&script).arg("--wit").arg(&wit).arg("--world").arg(world.name()).arg("--out").arg(&out).arg(entry);
+    if let Source::Ruby(_) = source {
+        // The Ruby build snapshots the VM with this very binary (`wsh internal preinit-ruby`).
+        command.env("WSH_EXE", std::env::current_exe().context("locating the wsh binary")?);
+    }
     let output = run(command).await.with_context(|| format!("cannot run {}", program.display()))?;
     if !output.status.success() {
         bail!("the build failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());

@@ -3,7 +3,8 @@
 //! Architect's layout: the handler of `@ws` route `R` is `src/ws/R/` (`connect`, `disconnect`,
 //! `default`, or a custom key); the handler of `@http` route `get /things/:id` is
 //! `src/http/get-things-000id/`. A route directory holds the sources of a component (a Rust crate
-//! with `Cargo.toml`, a JavaScript `index.mjs`, a Python `app.py`) or a ready one (`*.wasm`).
+//! with `Cargo.toml`, a JavaScript `index.mjs`, a Python `app.py`, a Ruby `index.rb`) or a ready
+//! one (`*.wasm`).
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,8 @@ pub enum Source {
     Js(PathBuf),
     /// A Python handler module (`app.py` / `handler.py`).
     Python(PathBuf),
+    /// A Ruby handler file (`index.rb` / `handler.rb`).
+    Ruby(PathBuf),
 }
 
 impl Source {
@@ -34,14 +37,22 @@ impl Source {
             Source::Rust(_) => "rust",
             Source::Js(_) => "javascript",
             Source::Python(_) => "python",
+            Source::Ruby(_) => "ruby",
         }
     }
 }
 
 /// Handler entry files, by language, in the order they are looked for.
 type Entry = (&'static str, fn(PathBuf) -> Source);
-const ENTRIES: &[Entry] =
-    &[("index.mjs", Source::Js), ("index.js", Source::Js), ("app.py", Source::Python), ("handler.py", Source::Python)];
+const ENTRIES: &[Entry] = &[
+    ("index.mjs", Source::Js),
+    ("index.js", Source::Js),
+    ("app.py", Source::Python),
+    ("handler.py", Source::Python),
+    // Architect's Ruby functions are `index.rb`; `handler.rb` as Python's `handler.py`.
+    ("index.rb", Source::Ruby),
+    ("handler.rb", Source::Ruby),
+];
 
 /// One route and its handler, if it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +205,12 @@ mod tests {
         std::fs::write(root.join("src/ws/js/index.mjs"), b"").unwrap();
         std::fs::create_dir_all(root.join("src/ws/py")).unwrap();
         std::fs::write(root.join("src/ws/py/app.py"), b"").unwrap();
-        let m = crate::app::manifest::parse("@app\nx\n@ws\njoin\njs\npy\nleave\n", Path::new("app.arc")).unwrap();
+        std::fs::create_dir_all(root.join("src/ws/rb")).unwrap();
+        std::fs::write(root.join("src/ws/rb/index.rb"), b"").unwrap();
+        std::fs::create_dir_all(root.join("src/ws/rb2")).unwrap();
+        std::fs::write(root.join("src/ws/rb2/handler.rb"), b"").unwrap();
+        let arc = "@app\nx\n@ws\njoin\njs\npy\nrb\nrb2\nleave\n";
+        let m = crate::app::manifest::parse(arc, Path::new("app.arc")).unwrap();
         let routes = routes(&m, &root).unwrap();
         let got: Vec<(&str, Option<&str>)> =
             routes.iter().map(|r| (r.key.as_str(), r.source.as_ref().map(Source::kind))).collect();
@@ -207,6 +223,8 @@ mod tests {
                 ("join", Some("rust")),
                 ("js", Some("javascript")),
                 ("py", Some("python")),
+                ("rb", Some("ruby")),
+                ("rb2", Some("ruby")),
                 ("leave", None)
             ]
         );
