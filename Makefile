@@ -63,7 +63,7 @@ test: test-setup
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
 # Figures quoted in the README: per-route costs, then the reload benchmarks.
 bench: test-setup
@@ -74,6 +74,14 @@ bench: test-setup
 	$(CARGO) test --release --test limits -- --ignored --nocapture bench_
 	$(CARGO) test --release --test rooms -- --ignored --nocapture bench_
 	$(CARGO) test --release --test cluster -- --ignored --nocapture bench_
+
+# The load benchmark quoted in the README: real sockets on loopback, a native axum echo server
+# against the Rust, JavaScript and Python echo apps, in one sitting, ratios to native (about 3
+# minutes). Options through LOAD_ARGS, e.g. `make bench-load LOAD_ARGS="--secs 2 --runs 1"`;
+# `wsh-load --help` lists them.
+bench-load: setup
+	$(CARGO) build --release -q -p wsh
+	$(CARGO) run --release -q -p wsh-load --bin wsh-load -- $(LOAD_ARGS)
 
 # WebSocket conformance: the Autobahn suite through a wasm echo handler (needs Python 2.7).
 autobahn: setup
