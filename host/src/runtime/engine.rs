@@ -1,7 +1,11 @@
 //! The wasm engine: compilation settings and the pooling allocator.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use super::function_cache::FunctionCache;
 
 /// Handler calls running at once. Back-pressure beyond this is a wait, not an error.
 pub(super) const MAX_LIVE_INSTANCES: u32 = 100;
@@ -31,6 +35,9 @@ pub(super) fn new() -> Result<(Engine, bool)> {
 fn config(pool: Option<PoolingAllocationConfig>) -> Config {
     let mut config = Config::new();
     config.epoch_interruption(true);
+    if let Some(cache) = FunctionCache::from_env() {
+        config.enable_incremental_compilation(Arc::new(cache)).expect("cranelift is enabled");
+    }
     if let Some(pool) = pool {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }

@@ -8,6 +8,7 @@ pub(crate) mod compile_cache;
 mod engine;
 mod epoch;
 mod executor;
+mod function_cache;
 mod guest_log;
 mod handler;
 mod host_state;
