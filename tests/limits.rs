@@ -360,3 +360,50 @@ async fn bench_soak() {
     assert_eq!(s["messages_throttled"], 0);
     assert!(end <= warm + warm / 10 + 4096, "memory grew: {samples:?} KiB");
 }
+
+/// Benchmark (run by `make bench`): what runaway handlers cost everyone else. With the `routes`
+/// example (`handler-timeout-ms 2000`), `n` connections each start a handler that loops until
+/// its deadline while another connection pings in a loop for 2.6 s; the pings' latency, for as
+/// many runaways as there are cores and twice that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run with --ignored"]
+async fn bench_runaways_and_pings() {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let server = Server::start(&example("routes"));
+    let mut pinger = server.connect().await;
+    for n in [0, cores, 2 * cores] {
+        let mut runaways = Vec::new();
+        for _ in 0..n {
+            let mut ws = server.connect().await;
+            send_json(&mut ws, json!({"action": "crash", "how": "loop"})).await;
+            runaways.push(ws);
+        }
+        let started = std::time::Instant::now();
+        let mut latencies = Vec::new();
+        // (ms, ms after the start) of pings over 20 ms.
+        let mut slow = Vec::new();
+        while started.elapsed() < Duration::from_millis(2600) {
+            let sent = std::time::Instant::now();
+            send_json(&mut pinger, json!({"action": "ping"})).await;
+            recv_json(&mut pinger).await;
+            latencies.push(sent.elapsed());
+            if sent.elapsed() > Duration::from_millis(20) {
+                slow.push((sent.elapsed().as_millis(), (sent - started).as_millis()));
+            }
+        }
+        latencies.sort();
+        let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
+        println!(
+            "{n} runaway handlers on {cores} cores: {} pings in 2.6 s, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms; \
+             over 20 ms (ms @ ms after the start): {slow:?}",
+            latencies.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+        // Let the deadlines stop them before the next round.
+        for mut ws in runaways {
+            let _ = tokio::time::timeout(Duration::from_secs(5), recv_json(&mut ws)).await;
+        }
+    }
+}

@@ -71,6 +71,11 @@ fn worker(index: usize) -> Result<Worker> {
     let (jobs, mut rx) = mpsc::unbounded_channel::<Job>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
+        // A runaway handler is always ready to run again, one 1 ms slice at a time; by default
+        // a job sent from another thread would wait 31 slices for the remote queue's turn, and
+        // a timer 61. Look at both every other slice: a new job waits for at most ~2 ms.
+        .global_queue_interval(2)
+        .event_interval(2)
         .build()
         .context("starting a handler worker's executor")?;
     std::thread::Builder::new()
