@@ -1,6 +1,6 @@
 //! Packs what wsh needs at run time from this repository into the binary, so that an installed
 //! `wsh` works without the checkout: the SDKs and the WIT (unpacked into the cache on first
-//! use, see `src/app/sdk.rs`).
+//! use, see `src/app/sdk.rs`) and the apps `wsh new` writes (`src/cli/new.rs`).
 //!
 //! The output is Rust source, a table of `(path, include_bytes!(…), executable)`, so that the
 //! binary needs no archive reader.
@@ -16,10 +16,26 @@ fn main() {
     let repo = manifest_dir.parent().unwrap().to_path_buf();
     println!("cargo:rerun-if-changed=build.rs");
     let sdk = table(&repo, &["sdk", "wit"]);
+    let templates = table(
+        &repo,
+        &[
+            "host/templates",
+            "guest-examples/echo-js/src",
+            "guest-examples/echo-py/src",
+            "guest-examples/echo-rb/src",
+            "guest-examples/echo/src/ws/default",
+            "guest-examples/echo/public",
+            "guest-examples/chat-js",
+            "guest-examples/chat-py",
+            "guest-examples/chat",
+        ],
+    );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     let code = format!(
         "/// The SDKs and the WIT, by path from the repository's root.\n\
-         pub(crate) static SDK: &[crate::embedded::File] = &[\n{sdk}];\n"
+         pub(crate) static SDK: &[crate::embedded::File] = &[\n{sdk}];\n\
+         /// What `wsh new` writes from, by path from the repository's root.\n\
+         pub(crate) static TEMPLATES: &[crate::embedded::File] = &[\n{templates}];\n"
     );
     std::fs::write(out.join("embedded.rs"), code).unwrap();
 }
