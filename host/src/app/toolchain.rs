@@ -56,7 +56,7 @@ fn install(name: &str, dir: &Path, npm: bool, venv: Option<&str>) -> Result<()> 
         let step = Step::start(format!("installing the {name} toolchain (npm ci) into {}", dir.display()));
         let mut npm = Command::new("npm");
         npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir);
-        finish(step, run(npm, "npm (install Node.js 22 or later, with npm)"))?;
+        finish(step, run(npm, "npm (install Node.js, with npm)"))?;
     }
     if let Some(tool) = venv
         && !ready(dir, false, venv)

@@ -84,7 +84,10 @@ pub fn new(opts: NewOptions) -> Result<()> {
 /// A file already there could be someone's work: only a new or empty folder is written to.
 fn refuse_non_empty(dir: &Path) -> Result<()> {
     match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
-        Ok(true) => bail!("{} is not empty: wsh new writes a new app only into a new or empty folder", dir.display()),
+        Ok(true) => {
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            bail!("{} is not empty: wsh new writes a new app only into a new or empty folder", dir.display())
+        }
         Ok(false) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("reading {}", dir.display())),
