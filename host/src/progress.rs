@@ -54,7 +54,8 @@ impl Step {
             (Some(bar), Some(bars)) => {
                 bar.finish_and_clear();
                 bars.remove(&bar);
-                let _ = bars.println(line);
+                // Not `bars.println`: once the last bar is gone, it leaves its line unended.
+                bars.suspend(|| eprintln!("{line}"));
             }
             _ => tracing::info!("{line}"),
         }
