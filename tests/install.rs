@@ -4,7 +4,8 @@
 //!
 //! The JavaScript echo runs with an empty cache (the SDK unpacked from the binary, `npm ci` from
 //! the registry); the other apps share a cache kept across runs, so that only the first run pays
-//! for the Python venv and the Rust SDK's dependencies.
+//! for the Python and Ruby toolchains and builds (about two minutes) and the Rust SDK's
+//! dependencies.
 
 mod support;
 
@@ -134,6 +135,13 @@ async fn a_new_javascript_echo_app_serves_from_an_empty_cache() {
 async fn a_new_python_echo_app_serves() {
     let machine = Machine::new("python", shared_cache());
     let server = machine.serve_new("echo", &["--lang", "python"]);
+    echoes(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ruby_echo_app_serves() {
+    let machine = Machine::new("ruby", shared_cache());
+    let server = machine.serve_new("echo", &["--lang", "ruby"]);
     echoes(&server).await;
 }
 
