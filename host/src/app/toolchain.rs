@@ -56,7 +56,7 @@ fn install(name: &str, dir: &Path, npm: bool, venv: Option<&str>) -> Result<()> 
         let step = Step::start(format!("installing the {name} toolchain (npm ci) into {}", dir.display()));
         let mut npm = Command::new("npm");
         npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir);
-        finish(step, run(npm, "npm (install Node.js, with npm)"))?;
+        finish(step, run(npm, "install Node.js, with npm"))?;
     }
     if let Some(tool) = venv
         && !ready(dir, false, venv)
@@ -69,8 +69,8 @@ fn install(name: &str, dir: &Path, npm: bool, venv: Option<&str>) -> Result<()> 
         let mut pip = Command::new(venv.join("bin").join("pip"));
         pip.args(["install", "-q", "-r"]).arg(dir.join("requirements.txt"));
         // `--clear`: a venv left half-installed by an interrupted run starts over.
-        let installed = run(create, "python3 (install Python 3.10 or later, with its venv module)")
-            .and_then(|()| run(pip, "pip"))
+        let installed = run(create, "install Python 3, with its venv module")
+            .and_then(|()| run(pip, "the venv has no pip: install Python 3's venv module"))
             .and_then(|()| {
                 let tool = venv.join("bin").join(tool);
                 if tool.is_file() { Ok(()) } else { bail!("pip installed no {}", tool.display()) }
@@ -88,13 +88,14 @@ fn finish(step: Step, result: Result<()>) -> Result<()> {
     result
 }
 
-/// Runs `command` to completion; its output only shows when it fails.
-fn run(mut command: Command, needs: &str) -> Result<()> {
+/// Runs `command` to completion; its output only shows when it fails. `hint` says what to
+/// install when the program is missing.
+fn run(mut command: Command, hint: &str) -> Result<()> {
     let program = command.get_program().to_string_lossy().into_owned();
     let output = command
         .stdin(Stdio::null())
         .output()
-        .with_context(|| format!("cannot run {program}: {needs} is needed to build these handlers"))?;
+        .with_context(|| format!("cannot run {program} ({hint}, to build these handlers)"))?;
     if !output.status.success() {
         bail!(
             "{program} failed ({}):\n{}{}",
