@@ -16,6 +16,6 @@ pub(crate) mod gateway;
 pub(crate) mod hub;
 pub(crate) mod ids;
 pub(crate) mod io_thread;
-pub(crate) mod progress;
+pub mod progress;
 pub(crate) mod runtime;
 pub(crate) mod stats;

@@ -98,7 +98,7 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(|| wsh::progress::LogWriter)
         .init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");

@@ -2,7 +2,7 @@
 //! plain line when it starts and another when it ends otherwise (logs, CI), so that a 20 s
 //! build never looks like a hang.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,23 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 static BARS: LazyLock<Option<MultiProgress>> = LazyLock::new(|| {
     std::io::stderr().is_terminal().then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
 });
+
+/// stderr for the log: on a terminal, each write sets the spinners aside and redraws them
+/// after, so that a log line and a spinner never share a line.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match BARS.as_ref() {
+            Some(bars) => bars.suspend(|| std::io::stderr().write(buf)),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
 
 /// A step under way; say how it ended with [`Step::done`] or [`Step::failed`].
 pub(crate) struct Step {
