@@ -155,18 +155,35 @@ async fn a_new_rust_echo_app_builds_against_the_unpacked_sdk() {
     assert!(manifest.contains(&format!("path = \"{}/", sdk.display())), "{manifest}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_javascript_chat_app_serves() {
-    let machine = Machine::new("chat", shared_cache());
-    let server = machine.serve_new("chat", &["--template", "chat"]);
+/// The chat app relays what a member says to the room, and its page is at /.
+async fn chats(server: &Server) {
     let mut ws = server.connect().await;
     send_json(&mut ws, json!({"action": "join", "room": "r1", "name": "ada"})).await;
     recv_json(&mut ws).await;
     send_json(&mut ws, json!({"action": "say", "room": "r1", "text": "hi there"})).await;
     let said = recv_json(&mut ws).await;
-    assert!(said.to_string().contains("hi there"), "{said}");
+    assert!(said.to_string().contains("hi there"), "{said}\n{}", server.log());
     let (status, _, body) = http(&server.url()["ws://".len()..], "GET", "/", b"").await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_javascript_chat_app_serves() {
+    let machine = Machine::new("chat-js", shared_cache());
+    chats(&machine.serve_new("chat", &["--template", "chat"])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_python_chat_app_serves() {
+    let machine = Machine::new("chat-py", shared_cache());
+    chats(&machine.serve_new("chat", &["--template", "chat", "--lang", "python"])).await;
+}
+
+/// Five crates and a shared library in the workspace `wsh new` writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_rust_chat_app_serves() {
+    let machine = Machine::new("chat-rust", shared_cache());
+    chats(&machine.serve_new("chat", &["--template", "chat", "--lang", "rust"])).await;
 }
 
 #[test]
