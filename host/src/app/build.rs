@@ -7,14 +7,14 @@
 //! JavaScript, Python and Ruby handlers are built by the SDKs' build scripts (`sdk/js/build.mjs`:
 //! esbuild + componentize-qjs; `sdk/python/build.py`: componentize-py; `sdk/ruby/build.py`:
 //! ruby.wasm, wasm-tools and `wsh internal preinit-ruby`) with the toolchains installed beside
-//! them (by `make setup`, or by wsh on a language's first build, see `toolchain`). Those builds take seconds and are not
-//! byte-reproducible, so their output is kept in wsh's cache under a hash of everything that
-//! goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
+//! them (by `make setup`, or by wsh on a language's first build: `toolchain`). Those builds
+//! take seconds and are not byte-reproducible, so their output is kept in wsh's cache under a
+//! hash of everything that goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
 //! and the same component is never compiled twice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use anyhow::{Context, Result, bail};
@@ -40,17 +40,18 @@ static IN_FLIGHT: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> 
 pub async fn build(route: &str, source: &Source, world: World) -> Result<PathBuf> {
     // The callers name the route in the error.
     let what = |path: &Path| format!("building {} ({})", path.display(), source.kind());
-    let step = || Step::start(format!("building route {route} ({})", source.kind()));
+    // What the progress line says while the build tool runs.
+    let label = format!("building route {route} ({})", source.kind());
     match source {
         Source::Component(path) => Ok(path.clone()),
-        Source::Rust(dir) => build_rust(dir, step).await.with_context(|| what(dir)),
+        Source::Rust(dir) => build_rust(dir, &label).await.with_context(|| what(dir)),
         Source::Js(entry) | Source::Python(entry) | Source::Ruby(entry) => {
-            build_language(source, entry, world, step).await.with_context(|| what(entry))
+            build_language(source, entry, world, &label).await.with_context(|| what(entry))
         }
     }
 }
 
-async fn build_language(source: &Source, entry: &Path, world: World, step: impl Fn() -> Step) -> Result<PathBuf> {
+async fn build_language(source: &Source, entry: &Path, world: World, label: &str) -> Result<PathBuf> {
     let sdk = tokio::task::spawn_blocking(sdk::dir).await.context("locating the SDKs")??;
     let wit = sdk::wit(&sdk);
     let Toolchain { dir: lang_dir, program, script } = toolchain::ensure(source, &sdk).await?;
@@ -86,9 +87,8 @@ async fn build_language(source: &Source, entry: &Path, world: World, step: impl 
         // The Ruby build snapshots the VM with this very binary (`wsh internal preinit-ruby`).
         command.env("WSH_EXE", std::env::current_exe().context("locating the wsh binary")?);
     }
-    let step = step();
-    let output = run(command).await.with_context(|| format!("cannot run {}", program.display()));
-    let output = ended(step, output, |o| o.status.success())?;
+    let step = Step::start(label);
+    let output = ended(step, run(command).await).with_context(|| format!("cannot run {}", program.display()))?;
     if !output.status.success() {
         bail!("the build failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
     }
@@ -137,7 +137,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-async fn build_rust(dir: &Path, step: impl Fn() -> Step) -> Result<PathBuf> {
+async fn build_rust(dir: &Path, label: &str) -> Result<PathBuf> {
     let manifest = dir.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = tokio::process::Command::new(&cargo);
@@ -152,10 +152,9 @@ async fn build_rust(dir: &Path, step: impl Fn() -> Step) -> Result<PathBuf> {
             "--manifest-path",
         ])
         .arg(&manifest);
-    let step = step();
-    let output =
-        run(command).await.with_context(|| format!("cannot run {} (is Rust installed?)", cargo.to_string_lossy()));
-    let output = ended(step, output, |o| o.status.success())?;
+    let step = Step::start(label);
+    let output = ended(step, run(command).await)
+        .with_context(|| format!("cannot run {} (is Rust installed?)", cargo.to_string_lossy()))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         if stderr.contains("can't find crate for `core`") || stderr.contains("target may not be installed") {
@@ -169,10 +168,10 @@ async fn build_rust(dir: &Path, step: impl Fn() -> Step) -> Result<PathBuf> {
         .with_context(|| format!("cargo built no component for {}: is its crate-type \"cdylib\"?", manifest.display()))
 }
 
-/// Ends `step` as `output` says: done when it is `Ok` and `ok`.
-fn ended<T>(step: Step, output: Result<T>, ok: impl Fn(&T) -> bool) -> Result<T> {
+/// Ends `step` as the build tool's `output` says.
+fn ended(step: Step, output: std::io::Result<Output>) -> std::io::Result<Output> {
     match &output {
-        Ok(o) if ok(o) => step.done(),
+        Ok(o) if o.status.success() => step.done(),
         _ => step.failed(),
     }
     output
@@ -180,7 +179,7 @@ fn ended<T>(step: Step, output: Result<T>, ok: impl Fn(&T) -> bool) -> Result<T>
 
 /// Runs a build tool to completion, capturing its output; killed if wsh stops waiting (a
 /// reload superseded, or shutdown).
-async fn run(mut command: tokio::process::Command) -> std::io::Result<std::process::Output> {
+async fn run(mut command: tokio::process::Command) -> std::io::Result<Output> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true).output().await
 }
 
