@@ -67,7 +67,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())) {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy();
-        if name.starts_with('.') || SKIPPED.contains(&&*name) || name.ends_with(".wasm") || name.ends_with(".pyc") {
+        // Documentation is not needed to build, and an edit of it should not unpack a new SDK.
+        if name.starts_with('.')
+            || SKIPPED.contains(&&*name)
+            || [".wasm", ".pyc", ".md"].iter().any(|ext| name.ends_with(ext))
+        {
             pruned = true;
             continue;
         }
