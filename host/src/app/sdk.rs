@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
@@ -61,6 +62,7 @@ fn unpack(parent: &Path) -> Result<PathBuf> {
         return Ok(dir);
     }
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    remove_abandoned(parent);
     let tmp = parent.join(format!(".{}.{}.tmp", std::process::id(), rand::random::<u64>()));
     let written = SDK.iter().try_for_each(|file| embedded::write(&tmp.join(file.path), file));
     let renamed = written.and_then(|()| {
@@ -75,6 +77,20 @@ fn unpack(parent: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Temporary folders of unpacks whose wsh was killed half-way: an unpack takes milliseconds,
+/// so one an hour old is nobody's.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if name.starts_with('.') && name.ends_with(".tmp") && old.is_some_and(|age| age > Duration::from_secs(3600)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,7 +98,16 @@ mod tests {
     #[test]
     fn unpacks_once_and_completely() {
         let parent = std::env::temp_dir().join(format!("wsh-sdk-{}", crate::ids::new_id()));
+        // What a wsh killed mid-unpack left, two hours ago; and one unpacking right now.
+        let (abandoned, busy) = (parent.join(".1.2.tmp"), parent.join(".3.4.tmp"));
+        for dir in [&abandoned, &busy] {
+            std::fs::create_dir_all(dir.join("sdk")).unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+        std::fs::File::open(&abandoned).unwrap().set_modified(two_hours_ago).unwrap();
         let dir = unpack(&parent).unwrap();
+        assert!(!abandoned.exists() && busy.exists());
+        std::fs::remove_dir_all(&busy).unwrap();
         assert!(dir.join("sdk/js/build.mjs").is_file());
         assert!(dir.join("wit/handler.wit").is_file());
         assert!(!dir.join("sdk/js/node_modules").exists());
