@@ -3,17 +3,19 @@
 //!
 //! Layers, each using only those below it: `cli` → `gateway` (the front door) → `app` (the app
 //! model) → `runtime` → `features` (what handlers import) → `hub` (live connections) →
-//! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats` and `io_thread` are
-//! leaves.
+//! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats`, `io_thread`,
+//! `progress` and `embedded` (files of this repository inside the binary) are leaves.
 
 pub mod app;
 pub(crate) mod bindings;
 pub mod cli;
 pub mod decide;
+pub(crate) mod embedded;
 pub(crate) mod features;
 pub(crate) mod gateway;
 pub(crate) mod hub;
 pub(crate) mod ids;
 pub(crate) mod io_thread;
+pub mod progress;
 pub(crate) mod runtime;
 pub(crate) mod stats;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use wsh::cli::{bench, preinit_ruby, serve};
+use wsh::cli::{bench, new, preinit_ruby, serve};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,17 @@ enum Command {
         #[arg(long)]
         kv: bool,
     },
+    /// Write a ready app (manifest, handlers, a page at /) into a new folder
+    New {
+        /// The folder to create (it may exist if empty)
+        dir: PathBuf,
+        /// The handlers' language
+        #[arg(long, value_enum, default_value = "js")]
+        lang: new::Lang,
+        /// What the app does
+        #[arg(long, value_enum, default_value = "echo")]
+        template: new::Template,
+    },
     /// Steps of the language builds that need wsh's wasmtime (run by the SDKs' build scripts)
     #[command(hide = true)]
     Internal {
@@ -87,7 +98,7 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(|| wsh::progress::LogWriter)
         .init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
@@ -102,6 +113,7 @@ fn main() -> std::process::ExitCode {
             Command::Bench { manifest, events, route, throughput_secs, kv } => {
                 bench::bench(bench::BenchOptions { manifest, events, route, throughput_secs, kv }).await
             }
+            Command::New { dir, lang, template } => new::new(new::NewOptions { dir, lang, template }),
             Command::Internal { step: Internal::PreinitRuby { module, boot, out } } => {
                 preinit_ruby::preinit(&module, &boot, &out).await
             }

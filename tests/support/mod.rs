@@ -128,15 +128,18 @@ impl Server {
     }
 
     pub fn start_with(manifest: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Server {
-        let mut child = wsh()
+        let mut command = wsh();
+        command
             .args(["serve", manifest.to_str().unwrap(), "--port", "0"])
             .args(args)
-            .envs(envs.iter().map(|(k, v)| (*k, *v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting wsh");
+            .envs(envs.iter().map(|(k, v)| (*k, *v)));
+        Server::spawn(command)
+    }
+
+    /// Starts `command`, a `wsh serve` with `--port 0`, and waits for it to listen.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child =
+            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starting wsh");
         let log = Arc::new(Mutex::new(String::new()));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let mut readers = Vec::new();

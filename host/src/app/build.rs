@@ -6,15 +6,15 @@
 //!
 //! JavaScript, Python and Ruby handlers are built by the SDKs' build scripts (`sdk/js/build.mjs`:
 //! esbuild + componentize-qjs; `sdk/python/build.py`: componentize-py; `sdk/ruby/build.py`:
-//! ruby.wasm, wasm-tools and `wsh internal preinit-ruby`) with the toolchains that `make setup`
-//! installs beside them. Those builds take seconds and are not
-//! byte-reproducible, so their output is kept in wsh's cache under a hash of everything that
-//! goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
+//! ruby.wasm, wasm-tools and `wsh internal preinit-ruby`) with the toolchains installed beside
+//! them (by `make setup`, or by wsh on a language's first build: `toolchain`). Those builds
+//! take seconds and are not byte-reproducible, so their output is kept in wsh's cache under a
+//! hash of everything that goes into it (the route's files, the SDK, the WIT): the same sources are never built twice,
 //! and the same component is never compiled twice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use anyhow::{Context, Result, bail};
@@ -22,6 +22,9 @@ use tokio::sync::Semaphore;
 
 use super::layout::Source;
 use super::manifest::MANIFESTS;
+use super::sdk;
+use super::toolchain::{self, Toolchain};
+use crate::progress::Step;
 use crate::runtime::World;
 use crate::runtime::compile_cache;
 
@@ -32,67 +35,26 @@ static LANGUAGE_BUILDS: Semaphore = Semaphore::const_new(2);
 /// A lock per build key, held while that build runs.
 static IN_FLIGHT: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
 
-/// Builds `source` if it needs building; returns the component to load.
-pub async fn build(source: &Source, world: World) -> Result<PathBuf> {
-    // The callers name the route.
+/// Builds `source`, the handler of `route`, if it needs building; returns the component to
+/// load.
+pub async fn build(route: &str, source: &Source, world: World) -> Result<PathBuf> {
+    // The callers name the route in the error.
     let what = |path: &Path| format!("building {} ({})", path.display(), source.kind());
+    // What the progress line says while the build tool runs.
+    let label = format!("building route {route} ({})", source.kind());
     match source {
         Source::Component(path) => Ok(path.clone()),
-        Source::Rust(dir) => build_rust(dir).await.with_context(|| what(dir)),
+        Source::Rust(dir) => build_rust(dir, &label).await.with_context(|| what(dir)),
         Source::Js(entry) | Source::Python(entry) | Source::Ruby(entry) => {
-            build_language(source, entry, world).await.with_context(|| what(entry))
+            build_language(source, entry, world, &label).await.with_context(|| what(entry))
         }
     }
 }
 
-/// The SDK directory: `$WSH_SDK_DIR`, else the `sdk/` of the source tree wsh was built from.
-fn sdk_dir() -> PathBuf {
-    std::env::var_os("WSH_SDK_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("sdk"))
-}
-
-/// The SDK directory of a language, the program that runs its build script, and the script;
-/// an error saying what to install when its toolchain is not there.
-fn toolchain(source: &Source, sdk: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
-    Ok(match source {
-        Source::Js(_) => {
-            let dir = sdk.join("js");
-            if !dir.join("node_modules").is_dir() {
-                bail!("the JavaScript toolchain is not installed: run `make setup` (npm install in {})", dir.display());
-            }
-            (dir.clone(), PathBuf::from("node"), dir.join("build.mjs"))
-        }
-        Source::Ruby(_) => {
-            let dir = sdk.join("ruby");
-            let python = dir.join(".venv").join("bin").join("python");
-            if !python.is_file() || !dir.join("node_modules").is_dir() {
-                bail!(
-                    "the Ruby toolchain is not installed: run `make setup` (ruby.wasm from npm in {}, wasm-tools in {})",
-                    dir.join("node_modules").display(),
-                    dir.join(".venv").display()
-                );
-            }
-            (dir.clone(), python, dir.join("build.py"))
-        }
-        _ => {
-            let dir = sdk.join("python");
-            let python = dir.join(".venv").join("bin").join("python");
-            if !python.is_file() {
-                bail!(
-                    "the Python toolchain is not installed: run `make setup` (a venv with componentize-py in {})",
-                    dir.join(".venv").display()
-                );
-            }
-            (dir.clone(), python, dir.join("build.py"))
-        }
-    })
-}
-
-async fn build_language(source: &Source, entry: &Path, world: World) -> Result<PathBuf> {
-    let sdk = sdk_dir();
-    let wit = sdk.join("..").join("wit");
-    let (lang_dir, program, script) = toolchain(source, &sdk)?;
+async fn build_language(source: &Source, entry: &Path, world: World, label: &str) -> Result<PathBuf> {
+    let sdk = tokio::task::spawn_blocking(sdk::dir).await.context("locating the SDKs")??;
+    let wit = sdk::wit(&sdk);
+    let Toolchain { dir: lang_dir, program, script } = toolchain::ensure(source, &sdk).await?;
     let route_dir = entry.parent().context("a handler file has a directory")?.to_path_buf();
     // The entry's name too: two handler files of one folder are two builds.
     let entry_name = entry.file_name().unwrap_or_default().to_string_lossy();
@@ -125,7 +87,8 @@ async fn build_language(source: &Source, entry: &Path, world: World) -> Result<P
         // The Ruby build snapshots the VM with this very binary (`wsh internal preinit-ruby`).
         command.env("WSH_EXE", std::env::current_exe().context("locating the wsh binary")?);
     }
-    let output = run(command).await.with_context(|| format!("cannot run {}", program.display()))?;
+    let step = Step::start(label);
+    let output = ended(step, run(command).await).with_context(|| format!("cannot run {}", program.display()))?;
     if !output.status.success() {
         bail!("the build failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
     }
@@ -174,7 +137,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-async fn build_rust(dir: &Path) -> Result<PathBuf> {
+async fn build_rust(dir: &Path, label: &str) -> Result<PathBuf> {
     let manifest = dir.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = tokio::process::Command::new(&cargo);
@@ -189,8 +152,9 @@ async fn build_rust(dir: &Path) -> Result<PathBuf> {
             "--manifest-path",
         ])
         .arg(&manifest);
-    let output =
-        run(command).await.with_context(|| format!("cannot run {} (is Rust installed?)", cargo.to_string_lossy()))?;
+    let step = Step::start(label);
+    let output = ended(step, run(command).await)
+        .with_context(|| format!("cannot run {} (is Rust installed?)", cargo.to_string_lossy()))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         if stderr.contains("can't find crate for `core`") || stderr.contains("target may not be installed") {
@@ -204,9 +168,18 @@ async fn build_rust(dir: &Path) -> Result<PathBuf> {
         .with_context(|| format!("cargo built no component for {}: is its crate-type \"cdylib\"?", manifest.display()))
 }
 
+/// Ends `step` as the build tool's `output` says.
+fn ended(step: Step, output: std::io::Result<Output>) -> std::io::Result<Output> {
+    match &output {
+        Ok(o) if o.status.success() => step.done(),
+        _ => step.failed(),
+    }
+    output
+}
+
 /// Runs a build tool to completion, capturing its output; killed if wsh stops waiting (a
 /// reload superseded, or shutdown).
-async fn run(mut command: tokio::process::Command) -> std::io::Result<std::process::Output> {
+async fn run(mut command: tokio::process::Command) -> std::io::Result<Output> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true).output().await
 }
 

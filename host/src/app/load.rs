@@ -30,7 +30,7 @@ pub async fn load_route(runtime: &Arc<Runtime>, route: &Route, limits: &Limits) 
     let source = route.source.as_ref()?;
     Some(
         async {
-            let component = build::build(source, route.world).await?;
+            let component = build::build(&route.key, source, route.world).await?;
             runtime.load(&route.key, &component, route.world, route.export.as_deref(), limits).await
         }
         .await,

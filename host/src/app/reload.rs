@@ -146,7 +146,7 @@ impl Reloader {
             });
             return tracing::info!("reload {key}: handler removed ({what})");
         };
-        let component = match build::build(&source, route.world).await {
+        let component = match build::build(key, &source, route.world).await {
             Ok(c) => c,
             Err(e) => {
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");

@@ -97,7 +97,7 @@ impl Bench<'_> {
     ) -> Result<String> {
         let runtime = self.runtime;
         let started = Instant::now();
-        let component = build::build(source, route.world).await?;
+        let component = build::build(&route.key, source, route.world).await?;
         let build = started.elapsed();
         let bytes = std::fs::read(&component)?;
         let size = bytes.len();

@@ -33,7 +33,7 @@ pub(super) async fn run(
         format!("--kv runs the app's `{ROUTE}` route, which this app lacks (guest-examples/counter has one)")
     })?;
     let source = route.source.as_ref().with_context(|| format!("the `{ROUTE}` route has no handler"))?;
-    let component = build::build(source, route.world).await?;
+    let component = build::build(&route.key, source, route.world).await?;
     let handler = runtime.load(ROUTE, &component, route.world, route.export.as_deref(), &app.limits).await?;
     let api = Api { stage: app.api.stage.clone(), api_id: "bench".into() };
     let body = json!({ "action": ROUTE, "n": n }).to_string();
