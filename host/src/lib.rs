@@ -3,8 +3,8 @@
 //!
 //! Layers, each using only those below it: `cli` → `gateway` (the front door) → `app` (the app
 //! model) → `runtime` → `features` (what handlers import) → `hub` (live connections) →
-//! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats` and `io_thread` are
-//! leaves.
+//! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats`, `metrics` (which reads
+//! `stats`) and `io_thread` are leaves.
 
 pub mod app;
 pub(crate) mod bindings;
@@ -15,5 +15,6 @@ pub(crate) mod gateway;
 pub(crate) mod hub;
 pub(crate) mod ids;
 pub(crate) mod io_thread;
+pub(crate) mod metrics;
 pub(crate) mod runtime;
 pub(crate) mod stats;
