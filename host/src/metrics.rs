@@ -44,6 +44,18 @@ pub(crate) enum Outcome {
     Memory,
 }
 
+impl Outcome {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Trap => "trap",
+            Outcome::Error => "error",
+            Outcome::Timeout => "timeout",
+            Outcome::Memory => "memory",
+        }
+    }
+}
+
 const ERROR_KINDS: [(Outcome, &str); 4] =
     [(Outcome::Trap, "trap"), (Outcome::Error, "error"), (Outcome::Timeout, "timeout"), (Outcome::Memory, "memory")];
 
