@@ -199,7 +199,11 @@ async fn call(
     };
     let result = match instance {
         Ok(instance) => {
-            store.data_mut().start(limits.clone());
+            let request_id = match &request {
+                Request::Ws(event) => &event.request_context.request_id,
+                Request::Http(request) => &request.request_context.request_id,
+            };
+            store.data_mut().start(limits.clone(), request_id);
             store.set_epoch_deadline(1);
             match (instance, request) {
                 (Instance::Ws(i), Request::Ws(event)) => {
