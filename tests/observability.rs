@@ -1,0 +1,199 @@
+//! Seeing what wsh does: `GET /metrics`, read with the Prometheus project's own Python parser;
+//! the log line per event; `--log-format json`; a handler's prints tagged with their request.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use support::*;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
+/// One sample: its name (with `_total`, `_bucket`, ...), labels and value.
+type Sample = (String, BTreeMap<String, String>, f64);
+
+/// Scrapes `/metrics` from `addr` and parses it with `prometheus_client`'s text parser, which
+/// refuses what Prometheus would not read.
+async fn scrape(addr: &str) -> Vec<Sample> {
+    let (status, head, body) = http(addr, "GET", "/metrics", b"").await;
+    assert_eq!(status, 200, "{head}\n{body}");
+    assert!(header(&head, "content-type").unwrap().starts_with("text/plain; version=0.0.4"), "{head}");
+    let python = repo().join("tests/.venv/bin/python");
+    assert!(python.is_file(), "run `make setup` first: it installs prometheus-client into tests/.venv");
+    let script = r#"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+samples = [[s.name, s.labels, s.value] for f in text_string_to_metric_families(sys.stdin.read()) for s in f.samples]
+print(json.dumps(samples))
+"#;
+    let mut child = tokio::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(body.as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "the parser refused /metrics: {}\n{body}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The value of the sample `name` whose labels include `labels`; 0 when there is none.
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .find(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v)))
+        .map_or(0.0, |(_, _, v)| *v)
+}
+
+#[tokio::test]
+async fn metrics_parse_and_move_with_traffic() {
+    let server = Server::start(&example("routes")); // handler-timeout-ms 2000
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    let before = scrape(&server.addr).await;
+    assert_eq!(value(&before, "wsh_connections_open", &[]), 1.0);
+
+    const N: usize = 7;
+    let ping = [("route", "ping"), ("kind", "ws")];
+    for n in 0..N {
+        send_json(&mut ws, json!({"action": "ping", "n": n})).await;
+        assert_eq!(recv_json(&mut ws).await, json!({"pong": n}));
+    }
+    for how in ["panic", "error", "oom", "loop"] {
+        send_json(&mut ws, json!({"action": "crash", "how": how})).await;
+        assert_eq!(recv_json(&mut ws).await["message"], "Internal server error", "{how}");
+    }
+    let after = scrape(&server.addr).await;
+    let delta = |name: &str, labels: &[(&str, &str)]| value(&after, name, labels) - value(&before, name, labels);
+
+    assert_eq!(delta("wsh_invocations_total", &ping), N as f64);
+    assert_eq!(delta("wsh_invocation_duration_seconds_count", &ping), N as f64);
+    assert!(delta("wsh_invocation_duration_seconds_sum", &ping) > 0.0);
+    assert_eq!(value(&after, "wsh_invocation_duration_seconds_bucket", &[("route", "ping"), ("le", "+Inf")]), N as f64);
+    assert_eq!(delta("wsh_errors_total", &[("route", "ping")]), 0.0);
+    assert_eq!(delta("wsh_invocations_total", &[("route", "crash")]), 4.0);
+    for kind in ["trap", "error", "memory", "timeout"] {
+        assert_eq!(delta("wsh_errors_total", &[("route", "crash"), ("error", kind)]), 1.0, "errors of kind {kind}");
+    }
+    let sent = (N + 4) as f64;
+    assert_eq!(delta("wsh_frames_total", &[("direction", "in")]), sent);
+    assert_eq!(delta("wsh_frames_total", &[("direction", "out")]), sent);
+    assert!(delta("wsh_frame_bytes_total", &[("direction", "in")]) >= sent * 16.0);
+    assert!(delta("wsh_frame_bytes_total", &[("direction", "out")]) >= sent * 10.0);
+    assert!(value(&after, "wsh_connections_accepted_total", &[]) >= 1.0);
+    assert!(value(&after, "wsh_invocations_total", &[("route", "$connect")]) >= 1.0);
+
+    // The per-event line: route, connection, request, outcome and duration.
+    let log = server.log();
+    let line =
+        log.lines().find(|l| l.contains(" event ") && l.contains("route=ping")).unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line.contains(&format!("connection={id}")) && line.contains("request=") && line.contains("status=200"),
+        "{line}"
+    );
+    assert!(line.contains("duration_ms="), "{line}");
+    assert!(
+        log.lines().any(|l| l.contains(" event ") && l.contains("route=crash") && l.contains("status=504")),
+        "{log}"
+    );
+
+    ws.close(Some(CloseFrame { code: 4001.into(), reason: "done".into() })).await.unwrap();
+    server.wait_for_log("the disconnect", REPLY_TIMEOUT, |l| l.contains(&format!("disconnected {id} code=4001"))).await;
+    let closed = scrape(&server.addr).await;
+    assert_eq!(value(&closed, "wsh_closes_total", &[("code", "4001")]), 1.0);
+    assert_eq!(value(&closed, "wsh_connections_open", &[]), 0.0);
+    assert_eq!(value(&closed, "wsh_invocations_total", &[("route", "$disconnect")]), 1.0);
+}
+
+#[tokio::test]
+async fn metrics_count_http_routes() {
+    let server = Server::start(&example("routes"));
+    let route = [("route", "GET /things/:id"), ("kind", "http")];
+    let before = value(&scrape(&server.addr).await, "wsh_invocations_total", &route);
+    for n in 0..3 {
+        let (status, _, _) = http(&server.addr, "GET", &format!("/things/{n}"), b"").await;
+        assert_eq!(status, 200);
+    }
+    let after = scrape(&server.addr).await;
+    assert_eq!(value(&after, "wsh_invocations_total", &route) - before, 3.0);
+    let log = server.log();
+    assert!(log.lines().any(|l| l.contains(" http request ") && l.contains("route=GET /things/:id")), "{log}");
+}
+
+/// This machine's address on its default route: not loopback, so a request to it comes from a
+/// non-loopback peer.
+fn non_loopback_ip() -> std::net::IpAddr {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    // A UDP connect sends nothing; it only picks the route and so the local address.
+    for target in ["192.0.2.1:9", "10.255.255.1:9", "8.8.8.8:9"] {
+        if probe.connect(target).is_ok()
+            && let Ok(addr) = probe.local_addr()
+            && !addr.ip().is_loopback()
+            && !addr.ip().is_unspecified()
+        {
+            return addr.ip();
+        }
+    }
+    panic!("this test needs a network interface besides loopback");
+}
+
+#[tokio::test]
+async fn metrics_are_for_loopback_or_the_credential() {
+    let ip = non_loopback_ip();
+    let server = Server::start_with(&example("routes"), &["--host", "0.0.0.0"], &[]);
+    let port = server.addr.rsplit(':').next().unwrap().to_string();
+    let (status, head, body) = http(&format!("{ip}:{port}"), "GET", "/metrics", b"").await;
+    assert_eq!((status, header(&head, "x-amzn-errortype")), (403, Some("ForbiddenException")), "{body}");
+    assert!(!body.contains("wsh_"), "{body}");
+    let (status, _, body) = http(&format!("127.0.0.1:{port}"), "GET", "/metrics", b"").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("wsh_connections_open"), "{body}");
+}
+
+#[tokio::test]
+async fn json_logs_carry_route_connection_and_request() {
+    let server = Server::start_with(&example("routes"), &["--log-format", "json"], &[]);
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    send_json(&mut ws, json!({"action": "ping", "n": 1})).await;
+    recv_json(&mut ws).await;
+    let log = server
+        .wait_for_log("a JSON line for the ping", REPLY_TIMEOUT, |l| {
+            l.lines().any(|l| l.contains("\"route\":\"ping\""))
+        })
+        .await;
+    let event = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["route"] == "ping")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(event["level"], "INFO", "{event}");
+    assert_eq!(event["fields"]["connection"], id.as_str(), "{event}");
+    assert!(event["fields"]["request"].as_str().is_some_and(|r| !r.is_empty()), "{event}");
+    assert_eq!(event["fields"]["status"], 200, "{event}");
+    assert!(event["fields"]["duration_ms"].as_f64().is_some(), "{event}");
+    assert_eq!(event["fields"]["outcome"], "ok", "{event}");
+    // Everything wsh itself logs is JSON, the handlers' prints included.
+    // (stdout's banner and route table, for people, excepted.)
+    for line in log.lines().filter(|l| !l.starts_with("wsh: ") && !l.starts_with("  ") && !l.is_empty()) {
+        assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not JSON: {line}\n{log}");
+    }
+}
+
+#[tokio::test]
+async fn a_handlers_prints_carry_its_request_id() {
+    let server = Server::start(&example("routes"));
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"action": "crash", "how": "loop"})).await;
+    let reply = recv_json(&mut ws).await;
+    let request = reply["requestId"].as_str().unwrap().to_string();
+    let log = server.log();
+    let line = log.lines().find(|l| l.contains("looping until stopped")).unwrap_or_else(|| panic!("{log}"));
+    assert!(line.contains("[crash]") && line.contains(&request), "{line}");
+}
