@@ -1,5 +1,6 @@
 //! Seeing what wsh does: `GET /metrics`, read with the Prometheus project's own Python parser;
-//! the log line per event; `--log-format json`; a handler's prints tagged with their request.
+//! the log line per event; `--log-format json`; a handler's prints tagged with their request;
+//! the live page `/_wsh` in headless Chromium (tests/browser/live.mjs).
 
 mod support;
 
@@ -154,6 +155,13 @@ async fn metrics_are_for_loopback_or_the_credential() {
     let (status, _, body) = http(&format!("127.0.0.1:{port}"), "GET", "/metrics", b"").await;
     assert_eq!(status, 200);
     assert!(body.contains("wsh_connections_open"), "{body}");
+    // The live page and its state, likewise.
+    for path in ["/_wsh", "/_wsh/state", "/_wsh/live.js"] {
+        let (status, _, _) = http(&format!("{ip}:{port}"), "GET", path, b"").await;
+        assert_eq!(status, 403, "{path}");
+        let (status, _, _) = http(&format!("127.0.0.1:{port}"), "GET", path, b"").await;
+        assert_eq!(status, 200, "{path}");
+    }
 }
 
 #[tokio::test]
@@ -196,4 +204,48 @@ async fn a_handlers_prints_carry_its_request_id() {
     let log = server.log();
     let line = log.lines().find(|l| l.contains("looping until stopped")).unwrap_or_else(|| panic!("{log}"));
     assert!(line.contains("[crash]") && line.contains(&request), "{line}");
+}
+
+#[tokio::test]
+async fn the_live_page_shows_connections_routes_and_errors_in_chromium() {
+    assert!(
+        repo().join("tests/browser/node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `make test-setup`"
+    );
+    let server = Server::start(&example("routes"));
+    let mut ws = server.connect().await;
+    let id = connection_id(&mut ws).await;
+    send_json(&mut ws, json!({"action": "crash", "how": "error"})).await;
+    let reply = recv_json(&mut ws).await;
+    let request = reply["requestId"].as_str().unwrap().to_string();
+
+    let (status, head, _) = http(&server.addr, "GET", "/_wsh", b"").await;
+    assert_eq!(status, 200);
+    assert!(header(&head, "content-type").unwrap().starts_with("text/html"), "{head}");
+    let (_, _, state) = http(&server.addr, "GET", "/_wsh/state", b"").await;
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["connections"][0]["id"], id.as_str(), "{state}");
+    assert_eq!(state["errors"][0]["request"], request.as_str(), "{state}");
+
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page");
+    let script = repo().join("tests/browser/live.mjs");
+    let base = format!("http://{}/_wsh", server.addr);
+    let dir = shots.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(&script)
+            .arg(&base)
+            .arg(&dir)
+            .env("LIVE_CONNECTION", &id)
+            .env("LIVE_REQUEST", &request)
+            .output()
+            .expect("running node")
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the live page test failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
+    let shot = std::fs::metadata(shots.join("live.png")).map(|m| m.len()).unwrap_or(0);
+    assert!(shot > 1000, "no screenshot at {}", shots.join("live.png").display());
+    drop(ws);
 }

@@ -4,7 +4,7 @@
 //! Layers, each using only those below it: `cli` → `gateway` (the front door) → `app` (the app
 //! model) → `runtime` → `features` (what handlers import) → `hub` (live connections) →
 //! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats`, `metrics` (which reads
-//! `stats`) and `io_thread` are leaves.
+//! `stats`), `recent` and `io_thread` are leaves.
 
 pub mod app;
 pub(crate) mod bindings;
@@ -16,5 +16,6 @@ pub(crate) mod hub;
 pub(crate) mod ids;
 pub(crate) mod io_thread;
 pub(crate) mod metrics;
+pub(crate) mod recent;
 pub(crate) mod runtime;
 pub(crate) mod stats;

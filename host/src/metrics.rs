@@ -68,6 +68,9 @@ struct Metrics {
     invocations: Family<RouteLabels, Counter>,
     errors: Family<ErrorLabels, Counter>,
     durations: Durations,
+    /// Each route's total time in microseconds, for the live page's mean (a histogram cannot be
+    /// read back); not exported, the histogram's `_sum` says the same.
+    micros: Family<RouteLabels, Counter>,
     closes: Family<[(&'static str, String); 1], Counter>,
     kv: [Counter; KV_OPS.len()],
     connections_open: Gauge,
@@ -99,7 +102,7 @@ fn metrics() -> &'static Metrics {
         registry.register("wsh_closes", "WebSocket connections closed, by close code", closes.clone());
         registry.register("wsh_kv_operations", "Key-value calls made by handlers, by operation", kv_ops);
         registry.register_collector(Box::new(StatsCollector));
-        Metrics { registry, invocations, errors, durations, closes, kv, connections_open }
+        Metrics { registry, invocations, errors, durations, micros: Family::default(), closes, kv, connections_open }
     })
 }
 
@@ -108,6 +111,15 @@ pub(crate) struct RouteMetrics {
     invocations: Counter,
     errors: [Counter; ERROR_KINDS.len()],
     duration: Histogram,
+    micros: Counter,
+}
+
+/// A route's figures since wsh started, for the live page.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub(crate) struct RouteFigures {
+    pub invocations: u64,
+    pub errors: u64,
+    pub mean_ms: f64,
 }
 
 impl RouteMetrics {
@@ -122,12 +134,24 @@ impl RouteMetrics {
                 m.errors.get_or_create_owned(&[route, kind, ("error", name.to_string())])
             }),
             duration: m.durations.get_or_create_owned(&labels),
+            micros: m.micros.get_or_create_owned(&labels),
+        }
+    }
+
+    pub(crate) fn figures(&self) -> RouteFigures {
+        let invocations = self.invocations.get();
+        let micros = self.micros.get() as f64;
+        RouteFigures {
+            invocations,
+            errors: self.errors.iter().map(Counter::get).sum(),
+            mean_ms: if invocations == 0 { 0.0 } else { (micros / invocations as f64).round() / 1e3 },
         }
     }
 
     pub(crate) fn record(&self, outcome: Outcome, took: Duration) {
         self.invocations.inc();
         self.duration.observe(took.as_secs_f64());
+        self.micros.inc_by(took.as_micros() as u64);
         if let Some(i) = ERROR_KINDS.iter().position(|(kind, _)| *kind == outcome) {
             self.errors[i].inc();
         }

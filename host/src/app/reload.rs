@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use super::snapshot::{App, LiveApp};
 use super::{build, layout, load};
+use crate::recent;
 use crate::runtime::Runtime;
 use crate::stats::{Stats, stats};
 
@@ -138,6 +139,7 @@ impl Reloader {
                 Ok(source) => source,
                 Err(e) => {
                     Stats::add(&stats().reloads_failed);
+                    recent::reload(key, false, format!("{what} changed: {e:#}"));
                     return tracing::error!("reload {key} ({what} changed): {e:#}; keeping the previous version");
                 }
             };
@@ -149,12 +151,14 @@ impl Reloader {
                 app.routes[index] = route;
             });
             Stats::add(&stats().reloads);
+            recent::reload(key, true, format!("handler removed ({what})"));
             return tracing::info!("reload {key}: handler removed ({what})");
         };
         let component = match build::build(&source, route.world).await {
             Ok(c) => c,
             Err(e) => {
                 Stats::add(&stats().reloads_failed);
+                recent::reload(key, false, format!("{what} changed: {e:#}"));
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
             }
         };
@@ -168,6 +172,7 @@ impl Reloader {
             Ok(h) => h,
             Err(e) => {
                 Stats::add(&stats().reloads_failed);
+                recent::reload(key, false, format!("{what} changed: {e:#}"));
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
             }
         };
@@ -179,6 +184,7 @@ impl Reloader {
             }
         });
         Stats::add(&stats().reloads);
+        recent::reload(key, true, format!("{what} changed: built in {} ms", built.as_millis()));
         tracing::info!(
             "reloaded {key} ({what} changed): build {} ms, load + swap {} ms",
             built.as_millis(),
@@ -195,6 +201,7 @@ impl Reloader {
             Ok(app) => app,
             Err(e) => {
                 Stats::add(&stats().reloads_failed);
+                recent::reload(&file, false, format!("{e:#}"));
                 return tracing::error!("reload {file} failed: {e:#}; keeping the previous version");
             }
         };
@@ -213,6 +220,7 @@ impl Reloader {
         let report = report(&current, &next);
         self.live.replace(next);
         Stats::add(&stats().reloads);
+        recent::reload(&file, true, report.clone());
         tracing::info!("reloaded {file}: {report} ({} ms)", started.elapsed().as_millis());
         for (key, before, after) in current.settings().changes(self.live.get().settings()) {
             let raised = matches!((before.parse::<u64>(), after.parse::<u64>()), (Ok(b), Ok(a)) if a > b);

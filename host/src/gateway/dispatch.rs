@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::management::{admit, target};
-use super::{Gateway, connections_api, http_routes, rooms_api, static_files, upgrade};
+use super::{Gateway, connections_api, http_routes, live, rooms_api, static_files, upgrade};
 use crate::app::snapshot::App;
 use crate::metrics;
 use crate::stats::stats;
@@ -30,6 +30,9 @@ pub(crate) async fn handle(
     }
     if req.uri().path() == METRICS {
         return metrics(&gw, &app, peer, req).await;
+    }
+    if live::serves(req.uri().path()) {
+        return live::handle(&gw, &app, peer, req).await;
     }
     if let (Some(root), Some(rel)) = (&app.static_dir, req.uri().path().strip_prefix(static_files::PREFIX)) {
         return static_files::serve(root, rel, req.method(), req.headers()).await;

@@ -19,6 +19,7 @@ use crate::bindings::http_wit;
 use crate::decide::http_router::Match;
 use crate::ids::{new_id, now_ms};
 use crate::metrics::Outcome;
+use crate::recent;
 use crate::runtime::{CallError, Handler};
 use crate::stats::{Stats, stats};
 
@@ -56,6 +57,9 @@ async fn call(gw: &Gateway, app: &App, handler: &Arc<Handler>, key: &str, reques
     let started = Instant::now();
     let outcome = gw.runtime.call_http(handler, app.limits.clone(), request).await;
     let ended = outcome.as_ref().map_or_else(CallError::outcome, |_| Outcome::Ok);
+    if let Err(e) = &outcome {
+        recent::failure(key, "-", &request_id, e.to_string());
+    }
     let response = respond_to(outcome, key, &request_id);
     if app.settings().access_log {
         let call = Call { route: key, connection: "-", request: &request_id };

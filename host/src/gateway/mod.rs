@@ -2,12 +2,13 @@
 //! within limits; `dispatch` sends each request where it goes; `upgrade` turns a handshake into
 //! a connection (authorizer, `$connect`); `connection` runs one socket's loops; `http_routes`,
 //! `static_files`, and the management APIs `connections_api` and `rooms_api` (`management`: what
-//! they share) answer plain HTTP.
+//! they share) answer plain HTTP; `live` is the live page, `/_wsh`.
 
 mod connection;
 mod connections_api;
 pub(crate) mod dispatch;
 mod http_routes;
+mod live;
 mod management;
 pub(crate) mod orphans;
 mod rooms_api;
@@ -26,6 +27,7 @@ use crate::decide::limits::TokenBucket;
 use crate::decide::sigv4::Credential;
 use crate::hub::Hub;
 use crate::metrics::Outcome;
+use crate::recent;
 use crate::runtime::{Aftermath, CallError, Handler, Runtime};
 
 /// What every request and connection shares. The app itself is read from `app` once per event
@@ -44,6 +46,7 @@ pub(crate) struct Gateway {
 }
 
 /// One WebSocket event: where it goes and what it is, for the call and its log line.
+#[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub route: &'a str,
     pub connection: &'a str,
@@ -83,6 +86,9 @@ impl Gateway {
             };
             let ended = outcome.as_ref().map_or_else(CallError::outcome, |_| Outcome::Ok);
             access_log("event", call, status, ended, started);
+        }
+        if let Err(e) = &outcome {
+            recent::failure(call.route, call.connection, call.request, e.to_string());
         }
         (outcome, after)
     }

@@ -120,6 +120,11 @@ pub(super) struct Prepared {
 
 impl Handler {
     /// Instances prepared for the next events.
+    /// Invocations, errors and mean duration of this handler's route.
+    pub(crate) fn figures(&self) -> crate::metrics::RouteFigures {
+        self.metrics.figures()
+    }
+
     pub fn spares(&self) -> usize {
         self.spare_list().len()
     }
