@@ -249,3 +249,27 @@ async fn the_live_page_shows_connections_routes_and_errors_in_chromium() {
     assert!(shot > 1000, "no screenshot at {}", shots.join("live.png").display());
     drop(ws);
 }
+
+#[tokio::test]
+async fn reloads_are_counted_by_outcome_and_listed() {
+    let manifest =
+        scratch_app("obs-reload", "@app\nobs\n@ws\nping\n", &[("ws/ping", built_component("routes", "ping"))]);
+    let server = Server::start(&manifest);
+    replace_file(&manifest, b"@app\nobs\n@ws\nping\n@wsh\nhandler-timeout-ms 5000\n");
+    server.wait_for_log("the reload", REPLY_TIMEOUT, |l| l.contains("reloaded ")).await;
+    replace_file(&manifest, b"@app\nobs\n@ws\nping pong\n");
+    server.wait_for_log("the failed reload", REPLY_TIMEOUT, |l| l.contains("keeping the previous version")).await;
+    let samples = scrape(&server.addr).await;
+    assert_eq!(value(&samples, "wsh_reloads_total", &[("outcome", "ok")]), 1.0);
+    assert_eq!(value(&samples, "wsh_reloads_total", &[("outcome", "failed")]), 1.0);
+    let (_, _, state) = http(&server.addr, "GET", "/_wsh/state", b"").await;
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let reloads = state["reloads"].as_array().unwrap();
+    assert_eq!(reloads.len(), 2, "{state}");
+    assert_eq!(
+        (reloads[0]["ok"].as_bool(), reloads[1]["ok"].as_bool()),
+        (Some(false), Some(true)),
+        "newest first: {state}"
+    );
+    assert!(reloads[0]["detail"].as_str().unwrap().contains("app.arc:4"), "{state}");
+}
