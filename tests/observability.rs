@@ -273,3 +273,22 @@ async fn reloads_are_counted_by_outcome_and_listed() {
     );
     assert!(reloads[0]["detail"].as_str().unwrap().contains("app.arc:4"), "{state}");
 }
+
+#[tokio::test]
+async fn key_value_calls_are_counted_by_operation() {
+    let server = Server::start(&example("counter"));
+    let total = |samples: &[Sample]| -> f64 {
+        samples.iter().filter(|(n, _, _)| n == "wsh_kv_operations_total").map(|(_, _, v)| v).sum()
+    };
+    let before = scrape(&server.addr).await;
+    for _ in 0..3 {
+        let (status, _, _) = http(&server.addr, "GET", "/", b"").await;
+        assert_eq!(status, 200);
+    }
+    let after = scrape(&server.addr).await;
+    // A visit is one increment at least (and whatever else the page reads).
+    assert!(total(&after) - total(&before) >= 3.0, "{after:?}");
+    let increments = value(&after, "wsh_kv_operations_total", &[("op", "increment")])
+        - value(&before, "wsh_kv_operations_total", &[("op", "increment")]);
+    assert!(increments >= 3.0, "{after:?}");
+}
