@@ -102,5 +102,13 @@ pub(crate) fn access_log(what: &str, call: Call<'_>, status: u16, outcome: Outco
     // Microseconds are what a warm event takes; more digits are noise.
     let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let Call { route, connection, request } = call;
-    tracing::info!(route = %route, connection = %connection, request = %request, status, outcome = %outcome, duration_ms, "{what}");
+    tracing::info!(
+        route = %route,
+        connection = %connection,
+        request = %request,
+        status,
+        outcome = %outcome,
+        duration_ms,
+        "{what}"
+    );
 }
