@@ -156,6 +156,7 @@ async fn metrics_are_for_loopback_or_the_credential() {
     assert_eq!(status, 200);
     assert!(body.contains("wsh_connections_open"), "{body}");
     // The live page and its state, likewise.
+    assert_eq!(refused_status(&format!("ws://{ip}:{port}/_wsh/live")).await, 403);
     for path in ["/_wsh", "/_wsh/state", "/_wsh/live.js"] {
         let (status, _, _) = http(&format!("{ip}:{port}"), "GET", path, b"").await;
         assert_eq!(status, 403, "{path}");
@@ -226,6 +227,12 @@ async fn the_live_page_shows_connections_routes_and_errors_in_chromium() {
     let state: serde_json::Value = serde_json::from_str(&state).unwrap();
     assert_eq!(state["connections"][0]["id"], id.as_str(), "{state}");
     assert_eq!(state["errors"][0]["request"], request.as_str(), "{state}");
+
+    // The page's socket: the state, once a second.
+    let mut feed = connect(&format!("ws://{}/_wsh/live", server.addr)).await;
+    let state = recv_json(&mut feed).await;
+    assert_eq!(state["connections"][0]["id"], id.as_str(), "{state}");
+    drop(feed);
 
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page");
     let script = repo().join("tests/browser/live.mjs");

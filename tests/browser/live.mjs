@@ -1,5 +1,6 @@
 // The live page (/_wsh) in headless Chromium: it must show the connection the test opened, the
-// routes with their figures, and the error the test caused, with its request id.
+// routes with their figures, and the error the test caused, with its request id, as sent on
+// the page's WebSocket.
 //
 //   LIVE_CONNECTION=<id> LIVE_REQUEST=<request id> node tests/browser/live.mjs <base-url>/_wsh <out-dir>
 //
@@ -29,4 +30,6 @@ await until('expected the crash route with at least one invocation and one error
     const cells = [...tr.children].map((td) => td.textContent)
     return cells[0] === 'crash' && cells[1] === 'rust' && Number(cells[3]) >= 1 && Number(cells[4]) >= 1
   }))
-await finish('the live page showed the connection, the routes and the error')
+const via = await p.page.locator('#status').getAttribute('data-via')
+if (via !== 'live') await fail(`expected the page to be updated over its WebSocket, it was by ${via}`)
+await finish('the live page showed the connection, the routes and the error, over its WebSocket')

@@ -1,15 +1,20 @@
 //! The live page, `/_wsh`: open connections, each route's figures, the last errors and reloads.
-//! A plain HTML page and a JS module embedded in the binary, which poll `/_wsh/state` once a
-//! second (polling, not a socket: the page then needs no route of its own on the app's
-//! WebSocket side, and a scrape-like JSON endpoint is useful to scripts too). Open to the same
-//! clients as the management APIs.
+//! A plain HTML page and a JS module embedded in the binary. The page holds a WebSocket to
+//! `/_wsh/live`, on which wsh sends the state once a second (it falls back to polling
+//! `/_wsh/state`, the same JSON, which scripts can read too). Open to the same clients as the
+//! management APIs; the page's socket is wsh's own, never the app's, and is not counted as one
+//! of its connections.
 
 use std::net::SocketAddr;
-use std::time::UNIX_EPOCH;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
 
+use axum::extract::FromRequestParts;
 use axum::extract::Request;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 
 use super::Gateway;
@@ -21,29 +26,62 @@ use crate::recent;
 pub(super) const PAGE: &str = "/_wsh";
 const SCRIPT: &str = "/_wsh/live.js";
 const STATE: &str = "/_wsh/state";
+const FEED: &str = "/_wsh/live";
+
+/// How often the page's socket is sent the state.
+const EVERY: Duration = Duration::from_secs(1);
 
 /// Connections listed at most: the page is for looking, not for exporting 100 000 rows.
 const MAX_LISTED: usize = 500;
 
 /// Whether `path` is one of the live page's.
 pub(super) fn serves(path: &str) -> bool {
-    matches!(path, PAGE | SCRIPT | STATE)
+    matches!(path, PAGE | SCRIPT | STATE | FEED)
 }
 
-pub(super) async fn handle(gw: &Gateway, app: &App, peer: SocketAddr, req: Request) -> Response {
+pub(super) async fn handle(gw: &Arc<Gateway>, app: &App, peer: SocketAddr, req: Request) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
     let path = req.uri().path().to_string();
-    if let Err(refused) = admit(gw, app, peer, PAGE, &path, req).await {
-        return refused;
-    }
+    let mut parts = match admit(gw, app, peer, PAGE, &path, req).await {
+        Ok((parts, _)) => parts,
+        Err(refused) => return refused,
+    };
     match path.as_str() {
         PAGE => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("live/index.html")).into_response(),
         SCRIPT => {
             ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("live/live.js")).into_response()
         }
+        FEED => match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(ws) => {
+                let gw = gw.clone();
+                ws.on_upgrade(move |socket| feed(gw, socket))
+            }
+            Err(refused) => refused.into_response(),
+        },
         _ => axum::Json(state(gw, app)).into_response(),
+    }
+}
+
+/// Sends the state every [`EVERY`] until the page goes away. What the page sends is read and
+/// dropped, so that its close is seen.
+async fn feed(gw: Arc<Gateway>, socket: WebSocket) {
+    let (mut tx, mut rx) = socket.split();
+    let mut tick = tokio::time::interval(EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let text = state(&gw, &gw.app.get()).to_string();
+                if tx.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            heard = rx.next() => match heard {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
     }
 }
 

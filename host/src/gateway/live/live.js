@@ -1,5 +1,6 @@
-// The live page's script: polls /_wsh/state once a second and redraws the tables. Text goes in
-// with textContent only: routes, errors and room names come from the app and its clients.
+// The live page's script: redraws the tables from the state wsh sends on its socket once a
+// second. Text goes in with textContent only: routes, errors and room names come from the app
+// and its clients.
 
 const POLL_MS = 1000
 
@@ -55,18 +56,37 @@ function draw(state) {
     row(cell(time(r.at_ms)), code(r.what), cell(r.ok ? 'ok' : 'failed', r.ok ? 'ok' : 'bad'), cell(r.detail))), 'none')
 }
 
-async function poll() {
+function updated(how) {
   const status = document.getElementById('status')
+  status.textContent = `updated ${new Date().toLocaleTimeString()} (${how})`
+  status.dataset.updated = String(Date.now())
+  status.dataset.via = how
+}
+
+// Polls /_wsh/state: what the page does while its socket is down.
+async function poll() {
   try {
     const response = await fetch('/_wsh/state', { cache: 'no-store' })
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
     draw(await response.json())
-    status.textContent = `updated ${new Date().toLocaleTimeString()}`
-    status.dataset.updated = String(Date.now())
+    updated('polling')
   } catch (e) {
-    status.textContent = `cannot reach wsh: ${e.message}`
+    document.getElementById('status').textContent = `cannot reach wsh: ${e.message}`
   }
-  setTimeout(poll, POLL_MS)
 }
 
-poll()
+// wsh sends the state on /_wsh/live once a second; when the socket closes (wsh restarting, a
+// proxy that drops it), the page polls and tries the socket again.
+function live() {
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/_wsh/live`)
+  socket.onmessage = (message) => {
+    draw(JSON.parse(message.data))
+    updated('live')
+  }
+  socket.onclose = () => {
+    poll()
+    setTimeout(live, POLL_MS)
+  }
+}
+
+live()
