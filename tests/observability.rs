@@ -232,7 +232,6 @@ async fn the_live_page_shows_connections_routes_and_errors_in_chromium() {
     let mut feed = connect(&format!("ws://{}/_wsh/live", server.addr)).await;
     let state = recv_json(&mut feed).await;
     assert_eq!(state["connections"][0]["id"], id.as_str(), "{state}");
-    drop(feed);
 
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page");
     let script = repo().join("tests/browser/live.mjs");
@@ -254,7 +253,10 @@ async fn the_live_page_shows_connections_routes_and_errors_in_chromium() {
     assert!(output.status.success(), "the live page test failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
     let shot = std::fs::metadata(shots.join("live.png")).map(|m| m.len()).unwrap_or(0);
     assert!(shot > 1000, "no screenshot at {}", shots.join("live.png").display());
-    drop(ws);
+    // A page left open does not hold up shutdown.
+    recv_json(&mut feed).await;
+    server.stop();
+    drop((ws, feed));
 }
 
 #[tokio::test]
