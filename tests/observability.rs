@@ -301,3 +301,34 @@ async fn key_value_calls_are_counted_by_operation() {
         - value(&before, "wsh_kv_operations_total", &[("op", "increment")]);
     assert!(increments >= 3.0, "{after:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_messages_are_counted_each_way() {
+    use support::services::Redis;
+    let redis = Redis::start("obs-cluster");
+    let app = example("routes");
+    let args = ["--cluster", &redis.url(), "--no-watch"].map(str::to_string);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (one, two) = (Server::start_with(&app, &args, &[]), Server::start_with(&app, &args, &[]));
+    for server in [&one, &two] {
+        server.wait_for_log("joining the cluster", REPLY_TIMEOUT, |l| l.contains("cluster: node ")).await;
+    }
+    let mut on_one = one.connect().await;
+    let mut on_two = two.connect().await;
+    let to = connection_id(&mut on_two).await;
+    let (before_out, before_in) = (scrape(&one.addr).await, scrape(&two.addr).await);
+    send_json(&mut on_one, json!({"action": "tell", "to": to, "text": "across"})).await;
+    assert_eq!(recv_json(&mut on_one).await["sent"], to.as_str());
+    assert_eq!(recv_json(&mut on_two).await["text"], "across");
+    let (after_out, after_in) = (scrape(&one.addr).await, scrape(&two.addr).await);
+    let out = [("direction", "out")];
+    let heard = [("direction", "in")];
+    assert!(
+        value(&after_out, "wsh_cluster_messages_total", &out) > value(&before_out, "wsh_cluster_messages_total", &out)
+    );
+    assert!(
+        value(&after_in, "wsh_cluster_messages_total", &heard)
+            > value(&before_in, "wsh_cluster_messages_total", &heard)
+    );
+    assert_eq!(value(&after_out, "wsh_redis_errors_total", &[]), 0.0);
+}
