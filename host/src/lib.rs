@@ -3,8 +3,9 @@
 //!
 //! Layers, each using only those below it: `cli` → `gateway` (the front door) → `app` (the app
 //! model) → `runtime` → `features` (what handlers import) → `hub` (live connections) →
-//! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats`, `io_thread`,
-//! `progress` and `embedded` (files of this repository inside the binary) are leaves.
+//! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats`, `metrics` (which reads
+//! `stats`), `recent`, `io_thread`, `progress` and `embedded` (files of this repository inside
+//! the binary) are leaves.
 
 pub mod app;
 pub(crate) mod bindings;
@@ -16,6 +17,8 @@ pub(crate) mod gateway;
 pub(crate) mod hub;
 pub(crate) mod ids;
 pub(crate) mod io_thread;
+pub(crate) mod metrics;
 pub mod progress;
+pub(crate) mod recent;
 pub(crate) mod runtime;
 pub(crate) mod stats;

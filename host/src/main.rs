@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use wsh::cli::{bench, new, preinit_ruby, serve};
 
 #[derive(Parser)]
@@ -37,6 +37,9 @@ enum Command {
         /// Threads that run handlers, apart from those serving sockets (default: one per core)
         #[arg(long, env = "WSH_HANDLER_THREADS")]
         handler_threads: Option<usize>,
+        /// How log lines are written: text for people, json (one object a line) for machines
+        #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "WSH_LOG_FORMAT")]
+        log_format: LogFormat,
     },
     /// Build every handler that has sources, and check that each loads
     Build {
@@ -79,6 +82,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Internal {
     /// Boot Ruby in ruby.wasm's (renamed) core module, evaluate a boot script, snapshot it
@@ -93,20 +102,33 @@ enum Internal {
     },
 }
 
-fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
+/// Logs to stderr, as text or as one JSON object a line.
+fn init_log(format: LogFormat) {
+    let log = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(|| wsh::progress::LogWriter)
-        .init();
+        // Through the progress bars' writer, which sets a spinner aside while a line is written.
+        .with_writer(|| wsh::progress::LogWriter);
+    match format {
+        LogFormat::Text => log.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => log.json().with_current_span(false).with_span_list(false).init(),
+    }
+}
+
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    init_log(match cli.command {
+        Command::Serve { log_format, .. } => log_format,
+        _ => LogFormat::Text,
+    });
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { manifest, port, host, no_watch, cluster, handler_threads } => {
+            Command::Serve { manifest, port, host, no_watch, cluster, handler_threads, log_format } => {
                 let handler_threads = handler_threads.unwrap_or_else(serve::default_handler_threads);
-                let opts = serve::ServeOptions { manifest, cluster, handler_threads, port, host, watch: !no_watch };
+                let json_logs = log_format == LogFormat::Json;
+                let opts =
+                    serve::ServeOptions { manifest, cluster, handler_threads, port, host, watch: !no_watch, json_logs };
                 serve::serve(opts).await
             }
             Command::Build { manifest } => serve::build(manifest).await,

@@ -1,6 +1,6 @@
-//! Counters of what happened, for `GET /_wsh/stats` and the shutdown log. Every limit that
-//! fires is counted here as well as logged with its connection id. One set per process, which
-//! any layer counts into.
+//! Counters of what happened, for `GET /_wsh/stats`, `GET /metrics` and the shutdown log. Every
+//! limit that fires is counted here as well as logged with its connection id. One set per
+//! process, which any layer counts into.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +14,9 @@ macro_rules! counters {
 
         impl Stats {
             pub fn json(&self) -> serde_json::Value {
-                serde_json::json!({ $(stringify!($name): self.$name.load(Ordering::Relaxed),)* })
+                let mut map = serde_json::Map::new();
+                $(map.insert(stringify!($name).into(), self.$name.load(Ordering::Relaxed).into());)*
+                serde_json::Value::Object(map)
             }
         }
     };
@@ -39,6 +41,15 @@ counters! {
     closed_ping_timeout: "closed as lost (1006): a ping went unanswered for ping-timeout-s",
     room_publishes: "publishes to rooms, from handlers and from POST /@rooms",
     room_deliveries: "frames queued by those publishes, one per member reached",
+    frames_in: "text and binary frames read from clients",
+    frames_out: "text and binary frames written to clients",
+    bytes_in: "payload bytes of the frames read",
+    bytes_out: "payload bytes of the frames written",
+    reloads: "handlers and manifests reloaded after a change",
+    reloads_failed: "reloads that failed, the previous version kept",
+    cluster_messages_in: "messages heard from other nodes",
+    cluster_messages_out: "messages for other nodes",
+    redis_errors: "cluster calls to Redis that failed or timed out",
 }
 
 impl Stats {

@@ -18,7 +18,9 @@ use tokio::sync::mpsc;
 
 use super::snapshot::{App, LiveApp};
 use super::{build, layout, load};
+use crate::recent;
 use crate::runtime::Runtime;
+use crate::stats::{Stats, stats};
 
 /// Editors and builds write a file several times; a change is acted on once it has been
 /// quiet this long.
@@ -135,7 +137,11 @@ impl Reloader {
         if !app.manifest.handlers.contains_key(key) {
             route.source = match layout::detect(&route.dir) {
                 Ok(source) => source,
-                Err(e) => return tracing::error!("reload {key} ({what} changed): {e:#}; keeping the previous version"),
+                Err(e) => {
+                    Stats::add(&stats().reloads_failed);
+                    recent::reload(key, false, format!("{what} changed: {e:#}"));
+                    return tracing::error!("reload {key} ({what} changed): {e:#}; keeping the previous version");
+                }
             };
         }
         let Some(source) = route.source.clone() else {
@@ -144,11 +150,15 @@ impl Reloader {
                 app.broken.remove(key);
                 app.routes[index] = route;
             });
+            Stats::add(&stats().reloads);
+            recent::reload(key, true, format!("handler removed ({what})"));
             return tracing::info!("reload {key}: handler removed ({what})");
         };
         let component = match build::build(key, &source, route.world).await {
             Ok(c) => c,
             Err(e) => {
+                Stats::add(&stats().reloads_failed);
+                recent::reload(key, false, format!("{what} changed: {e:#}"));
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
             }
         };
@@ -161,6 +171,8 @@ impl Reloader {
         {
             Ok(h) => h,
             Err(e) => {
+                Stats::add(&stats().reloads_failed);
+                recent::reload(key, false, format!("{what} changed: {e:#}"));
                 return tracing::error!("reload {key} ({what} changed) failed: {e:#}; keeping the previous version");
             }
         };
@@ -171,6 +183,8 @@ impl Reloader {
                 *r = route;
             }
         });
+        Stats::add(&stats().reloads);
+        recent::reload(key, true, format!("{what} changed: built in {} ms", built.as_millis()));
         tracing::info!(
             "reloaded {key} ({what} changed): build {} ms, load + swap {} ms",
             built.as_millis(),
@@ -185,7 +199,11 @@ impl Reloader {
         let file = current.manifest_path.display().to_string();
         let mut next = match load::resolve(&current.manifest_path).await {
             Ok(app) => app,
-            Err(e) => return tracing::error!("reload {file} failed: {e:#}; keeping the previous version"),
+            Err(e) => {
+                Stats::add(&stats().reloads_failed);
+                recent::reload(&file, false, format!("{e:#}"));
+                return tracing::error!("reload {file} failed: {e:#}; keeping the previous version");
+            }
         };
         for warning in &next.manifest.warnings {
             tracing::warn!("{warning}");
@@ -201,6 +219,8 @@ impl Reloader {
         load::handlers(&self.runtime, &mut next, &keep).await;
         let report = report(&current, &next);
         self.live.replace(next);
+        Stats::add(&stats().reloads);
+        recent::reload(&file, true, report.clone());
         tracing::info!("reloaded {file}: {report} ({} ms)", started.elapsed().as_millis());
         for (key, before, after) in current.settings().changes(self.live.get().settings()) {
             let raised = matches!((before.parse::<u64>(), after.parse::<u64>()), (Ok(b), Ok(a)) if a > b);

@@ -32,6 +32,8 @@ pub struct ServeOptions {
     pub host: String,
     /// Reload handlers and the manifest when they change.
     pub watch: bool,
+    /// The log is JSON (`--log-format json`): handlers' prints join it as events.
+    pub json_logs: bool,
 }
 
 /// How long shutdown waits for connections to close and their disconnect handlers to run.
@@ -57,6 +59,7 @@ async fn start(path: Option<PathBuf>, hub: Arc<Hub>, threads: usize) -> Result<(
 }
 
 pub async fn serve(opts: ServeOptions) -> Result<()> {
+    crate::runtime::log_handlers_structured(opts.json_logs);
     let path = std::path::absolute(manifest::locate(opts.manifest)?)?;
     let name = load::resolve(&path).await?.manifest.app.unwrap_or_else(|| "wsh".into());
     let (hub, orphans) = match &opts.cluster {

@@ -20,6 +20,7 @@ use crate::decide::limits::{self, Beat, Expiry, Keepalive, TokenBucket};
 use crate::decide::routing::DISCONNECT;
 use crate::hub::registry::{CloseReason, Connection, ConnectionQueues, Frame, Outbound};
 use crate::ids::{new_id, now_ms};
+use crate::metrics::{self, OpenConnection};
 use crate::runtime::CallError;
 use crate::stats::{Stats, stats};
 
@@ -49,6 +50,7 @@ pub(super) async fn run(session: Session, queues: ConnectionQueues, socket: Opti
     let close = match socket {
         Some(socket) => {
             Stats::add(&stats().connections_accepted);
+            let _open = OpenConnection::new();
             pump(&session, socket, queues, inbound_tx).await
         }
         None => {
@@ -56,6 +58,7 @@ pub(super) async fn run(session: Session, queues: ConnectionQueues, socket: Opti
             CloseReason::new(1006, "handshake did not complete")
         }
     };
+    metrics::closed(close.code);
     // From here `ws.send` to this id answers `gone`.
     session.gw.hub.unregister(&session.conn.id).await;
     if let Err(e) = dispatcher.await {
@@ -204,6 +207,8 @@ async fn read(session: &Session, mut stream: SplitStream<WebSocket>, inbound: mp
                 };
             }
         };
+        Stats::add(&stats().frames_in);
+        Stats::add_n(&stats().bytes_in, frame.len() as u64);
         let app = gw.app.get();
         // The socket's own cap was set at the handshake; a reload may have lowered the limit since.
         let max_message = (app.settings().max_message_kb as usize) << 10;
@@ -271,6 +276,10 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, queues: ConnectionQueues
             let mut next = Some(first);
             let mut sent = 0;
             while let Some(out) = next.take() {
+                if let Outbound::Frame(frame) = &out {
+                    Stats::add(&stats().frames_out);
+                    Stats::add_n(&stats().bytes_out, frame.len() as u64);
+                }
                 let message = match out {
                     Outbound::Frame(Frame::Text(t)) => Message::Text(t),
                     Outbound::Frame(Frame::Binary(b)) => Message::Binary(b),

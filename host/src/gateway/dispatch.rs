@@ -1,5 +1,6 @@
 //! Which request goes where: the `@connections` API, `@static` files, a WebSocket handshake,
-//! an `@http` route, wsh's own endpoints, else 404.
+//! an `@http` route, wsh's own endpoints, else 404. `/metrics` is wsh's before the app's: a
+//! scraper should find it whatever the app serves.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,9 +9,10 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::management::target;
-use super::{Gateway, connections_api, http_routes, rooms_api, static_files, upgrade};
+use super::management::{admit, target};
+use super::{Gateway, connections_api, http_routes, live, rooms_api, static_files, upgrade};
 use crate::app::snapshot::App;
+use crate::metrics;
 use crate::stats::stats;
 
 /// Handles every request, reading the app once for all of it.
@@ -26,6 +28,12 @@ pub(crate) async fn handle(
     if let Some(room) = target(req.uri().path(), rooms_api::API) {
         return rooms_api::handle(&gw, &app, peer, room, req).await;
     }
+    if req.uri().path() == METRICS {
+        return metrics(&gw, &app, peer, req).await;
+    }
+    if live::serves(req.uri().path()) {
+        return live::handle(&gw, &app, peer, req).await;
+    }
     if let (Some(root), Some(rel)) = (&app.static_dir, req.uri().path().strip_prefix(static_files::PREFIX)) {
         return static_files::serve(root, rel, req.method(), req.headers()).await;
     }
@@ -34,6 +42,19 @@ pub(crate) async fn handle(
         return upgrade::upgrade(&gw, app, peer, req).await;
     }
     plain_http(&gw, &app, peer, req).await
+}
+
+const METRICS: &str = "/metrics";
+
+/// `GET /metrics`, to those the management APIs admit.
+async fn metrics(gw: &Gateway, app: &App, peer: SocketAddr, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+    }
+    if let Err(refused) = admit(gw, app, peer, METRICS, "", req).await {
+        return refused;
+    }
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], metrics::render()).into_response()
 }
 
 /// A request that is not a WebSocket handshake: an `@http` route, else (as Architect's sandbox

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -13,11 +13,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
 
-use super::Gateway;
+use super::{Call, Gateway, access_log};
 use crate::app::snapshot::App;
 use crate::bindings::http_wit;
 use crate::decide::http_router::Match;
 use crate::ids::{new_id, now_ms};
+use crate::metrics::Outcome;
+use crate::recent;
 use crate::runtime::{CallError, Handler};
 use crate::stats::{Stats, stats};
 
@@ -52,7 +54,22 @@ pub(super) async fn serve(gw: &Gateway, app: &App, peer: SocketAddr, matched: Ma
 
 async fn call(gw: &Gateway, app: &App, handler: &Arc<Handler>, key: &str, request: http_wit::HttpRequest) -> Response {
     let request_id = request.request_context.request_id.clone();
-    match gw.runtime.call_http(handler, app.limits.clone(), request).await {
+    let started = Instant::now();
+    let outcome = gw.runtime.call_http(handler, app.limits.clone(), request).await;
+    let ended = outcome.as_ref().map_or_else(CallError::outcome, |_| Outcome::Ok);
+    if let Err(e) = &outcome {
+        recent::failure(key, "-", &request_id, e.to_string());
+    }
+    let response = respond_to(outcome, key, &request_id);
+    if app.settings().access_log {
+        let call = Call { route: key, connection: "-", request: &request_id };
+        access_log("http request", call, response.status().as_u16(), ended, started);
+    }
+    response
+}
+
+fn respond_to(outcome: Result<http_wit::HttpResponse, CallError>, key: &str, request_id: &str) -> Response {
+    match outcome {
         Ok(answer) => respond(answer).unwrap_or_else(|why| {
             tracing::error!(route = %key, request = %request_id, "bad response from the handler: {why}");
             error(StatusCode::INTERNAL_SERVER_ERROR)

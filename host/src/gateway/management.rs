@@ -1,5 +1,5 @@
-//! What the management APIs (`@connections`, `@rooms`) share: their paths, who may use them,
-//! and API Gateway's error shape.
+//! What the management APIs (`@connections`, `@rooms`, and wsh's `/metrics` and `/_wsh`) share:
+//! their paths, who may use them, and API Gateway's error shape.
 //!
 //! Who may use them: without a configured credential, clients on loopback only (any dummy AWS
 //! credentials do). With one (`WSH_ACCESS_KEY_ID` / `WSH_SECRET_ACCESS_KEY`), every request must
@@ -62,7 +62,7 @@ fn allowed(
     let Some(credential) = credential else {
         return match peer.ip().is_loopback() {
             true => Ok(()),
-            false => Err("the management APIs (@connections, @rooms) are open to loopback clients only; to use it from elsewhere, \
+            false => Err("the management APIs (@connections, @rooms, /metrics, /_wsh) are open to loopback clients only; to use them from elsewhere, \
                  start wsh with WSH_ACCESS_KEY_ID and WSH_SECRET_ACCESS_KEY and sign requests with them"
                 .into()),
         };

@@ -2,12 +2,13 @@
 //! within limits; `dispatch` sends each request where it goes; `upgrade` turns a handshake into
 //! a connection (authorizer, `$connect`); `connection` runs one socket's loops; `http_routes`,
 //! `static_files`, and the management APIs `connections_api` and `rooms_api` (`management`: what
-//! they share) answer plain HTTP.
+//! they share) answer plain HTTP; `live` is the live page, `/_wsh`.
 
 mod connection;
 mod connections_api;
 pub(crate) mod dispatch;
 mod http_routes;
+mod live;
 mod management;
 pub(crate) mod orphans;
 mod rooms_api;
@@ -25,6 +26,8 @@ use crate::bindings::wit;
 use crate::decide::limits::TokenBucket;
 use crate::decide::sigv4::Credential;
 use crate::hub::Hub;
+use crate::metrics::Outcome;
+use crate::recent;
 use crate::runtime::{Aftermath, CallError, Handler, Runtime};
 
 /// What every request and connection shares. The app itself is read from `app` once per event
@@ -43,6 +46,7 @@ pub(crate) struct Gateway {
 }
 
 /// One WebSocket event: where it goes and what it is, for the call and its log line.
+#[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub route: &'a str,
     pub connection: &'a str,
@@ -50,9 +54,8 @@ pub(crate) struct Call<'a> {
 }
 
 impl Gateway {
-    /// Runs `event` on `handler` within `app`'s limits, and logs the event on one line (route,
-    /// connection, request, status, duration), as API Gateway's WebSocket access logs do,
-    /// unless the app turned that off. The instance is torn down on a handler worker.
+    /// Runs `event` on `handler` within `app`'s limits, and logs the event on one line (see
+    /// [`access_log`]). The instance is torn down on a handler worker.
     pub(crate) async fn call(
         &self,
         app: &App,
@@ -81,15 +84,31 @@ impl Gateway {
                 Err(CallError::Timeout(_)) => 504,
                 Err(_) => 500,
             };
-            let took = started.elapsed().as_secs_f64() * 1e3;
-            tracing::info!(
-                route = call.route,
-                connection = call.connection,
-                request = call.request,
-                status,
-                "event in {took:.2} ms"
-            );
+            let ended = outcome.as_ref().map_or_else(CallError::outcome, |_| Outcome::Ok);
+            access_log("event", call, status, ended, started);
+        }
+        if let Err(e) = &outcome {
+            recent::failure(call.route, call.connection, call.request, e.to_string());
         }
         (outcome, after)
     }
+}
+
+/// One line per event or `@http` request (route, connection, request id, status, outcome,
+/// duration), as API Gateway's access logs have, on unless the app sets `access-log off`: at
+/// tens of thousands of events a second, the line costs more than a small handler.
+pub(crate) fn access_log(what: &str, call: Call<'_>, status: u16, outcome: Outcome, started: Instant) {
+    let outcome = outcome.name();
+    // Microseconds are what a warm event takes; more digits are noise.
+    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let Call { route, connection, request } = call;
+    tracing::info!(
+        route = %route,
+        connection = %connection,
+        request = %request,
+        status,
+        outcome = %outcome,
+        duration_ms,
+        "{what}"
+    );
 }

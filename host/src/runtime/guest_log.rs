@@ -1,36 +1,58 @@
-//! A handler's stdout and stderr, as lines in wsh's log prefixed with the route that wrote
-//! them, so that concurrent handlers' output can be told apart.
+//! A handler's stdout and stderr, as lines in wsh's log prefixed with the route and the request
+//! that wrote them (`<request id> [route] text`), so that concurrent handlers' output can be told
+//! apart and matched with wsh's line for the event. With `--log-format json`, each line is a
+//! JSON event of wsh's log instead, with `route`, `request` and `stream` fields.
 
 use std::io::Write;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 
+/// Whether handlers' lines go through `tracing` (for JSON logs) rather than straight out.
+static STRUCTURED: AtomicBool = AtomicBool::new(false);
+
+/// Sends every handler's output through wsh's own log from now on: a JSON log stays all JSON.
+pub fn structured(on: bool) {
+    STRUCTURED.store(on, Ordering::Relaxed);
+}
+
 #[derive(Clone)]
 pub struct GuestLog {
+    route: Arc<str>,
     prefix: Arc<str>,
+}
+
+/// The request a store's event is for, once it is known: a store may be made ahead of its
+/// event, and its streams with it.
+#[derive(Clone, Default)]
+pub struct RequestSlot(Arc<OnceLock<Box<str>>>);
+
+impl RequestSlot {
+    pub fn set(&self, request: &str) {
+        let _ = self.0.set(request.into());
+    }
 }
 
 impl GuestLog {
     pub fn new(route: &str) -> GuestLog {
-        GuestLog { prefix: format!("[{route}] ").into() }
+        GuestLog { route: route.into(), prefix: format!("[{route}] ").into() }
     }
 
-    pub fn stdout(&self) -> GuestStream {
-        GuestStream { prefix: self.prefix.clone(), stderr: false }
-    }
-
-    pub fn stderr(&self) -> GuestStream {
-        GuestStream { prefix: self.prefix.clone(), stderr: true }
+    /// One store's stdout and stderr, whose lines carry the request `slot` is given.
+    pub fn streams(&self, slot: &RequestSlot) -> (GuestStream, GuestStream) {
+        let stream = |stderr| GuestStream { log: self.clone(), request: slot.clone(), stderr };
+        (stream(false), stream(true))
     }
 }
 
 pub struct GuestStream {
-    prefix: Arc<str>,
+    log: GuestLog,
+    request: RequestSlot,
     stderr: bool,
 }
 
@@ -42,7 +64,7 @@ impl IsTerminal for GuestStream {
 
 impl GuestStream {
     fn writer(&self) -> LineWriter {
-        LineWriter { prefix: self.prefix.clone(), stderr: self.stderr, pending: Vec::new() }
+        LineWriter { log: self.log.clone(), request: self.request.clone(), stderr: self.stderr, pending: Vec::new() }
     }
 }
 
@@ -60,7 +82,8 @@ impl StdoutStream for GuestStream {
 
 /// Buffers a partial line until its newline (or until the stream is dropped).
 struct LineWriter {
-    prefix: Arc<str>,
+    log: GuestLog,
+    request: RequestSlot,
     stderr: bool,
     pending: Vec<u8>,
 }
@@ -71,11 +94,18 @@ const MAX_LINE: usize = 16 * 1024;
 impl LineWriter {
     fn emit(&self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches('\r');
+        let request = self.request.0.get().map_or("-", |r| r);
+        if STRUCTURED.load(Ordering::Relaxed) {
+            let (route, stream) = (&*self.log.route, if self.stderr { "stderr" } else { "stdout" });
+            return tracing::info!(route, request, stream, "{text}");
+        }
+        let prefix = &self.log.prefix;
         // Whole lines under one lock: output of concurrent handlers never interleaves mid-line.
         if self.stderr {
-            let _ = writeln!(std::io::stderr().lock(), "{}{}", self.prefix, text.trim_end_matches('\r'));
+            let _ = writeln!(std::io::stderr().lock(), "{request} {prefix}{text}");
         } else {
-            let _ = writeln!(std::io::stdout().lock(), "{}{}", self.prefix, text.trim_end_matches('\r'));
+            let _ = writeln!(std::io::stdout().lock(), "{request} {prefix}{text}");
         }
     }
 }

@@ -17,6 +17,7 @@ use super::{Limits, Runtime};
 use crate::bindings::http_world::{HttpHandler, HttpHandlerPre};
 use crate::bindings::v1;
 use crate::bindings::ws_world::{WsHandler, WsHandlerPre};
+use crate::metrics::RouteMetrics;
 
 /// A component that takes this long to instantiate keeps two instances in reserve: a client
 /// that sends again at once should not wait for the instance being made after its last event.
@@ -96,6 +97,8 @@ pub struct Handler {
     pub(super) export: Option<Arc<str>>,
     /// Prefix for the guest's stdout/stderr lines.
     pub(super) log: GuestLog,
+    /// The route's series in `/metrics`.
+    pub(super) metrics: RouteMetrics,
     /// Fresh instances made ahead of the next events, which no event has touched: they take
     /// instantiation off the event's path without sharing an instance between events.
     pub(super) spare: Mutex<Vec<Prepared>>,
@@ -117,6 +120,11 @@ pub(super) struct Prepared {
 
 impl Handler {
     /// Instances prepared for the next events.
+    /// Invocations, errors and mean duration of this handler's route.
+    pub(crate) fn figures(&self) -> crate::metrics::RouteFigures {
+        self.metrics.figures()
+    }
+
     pub fn spares(&self) -> usize {
         self.spare_list().len()
     }
@@ -181,6 +189,13 @@ impl Runtime {
             pre,
             export: export.map(Into::into),
             log: GuestLog::new(route),
+            metrics: RouteMetrics::new(
+                route,
+                match world {
+                    World::Ws => "ws",
+                    World::Http => "http",
+                },
+            ),
             spare: Mutex::new(Vec::new()),
             reserve: AtomicUsize::new(1),
             refilling: AtomicBool::new(false),

@@ -9,6 +9,7 @@ use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::Limits;
+use super::guest_log::RequestSlot;
 use super::handler::Handler;
 use crate::features::kv::{Backend, KvView};
 use crate::features::rooms::RoomsView;
@@ -32,6 +33,8 @@ pub(crate) struct HostState {
     pub(super) limits: Limits,
     pub(super) started: Instant,
     pub(super) timed_out: bool,
+    /// Tells the handler's stdout and stderr which request they print for.
+    request: RequestSlot,
 }
 
 impl WasiView for HostState {
@@ -53,9 +56,10 @@ impl HostState {
         KvView { backend: &*self.services.kv, policy: &self.limits.kv, table: &mut self.table }
     }
 
-    /// Applies the limits in force for the event about to run: a store prepared ahead was made
-    /// before its event's app snapshot was known.
-    pub(super) fn start(&mut self, limits: Limits) {
+    /// Applies the limits in force for the event about to run, and names its request: a store
+    /// prepared ahead was made before its event was known.
+    pub(super) fn start(&mut self, limits: Limits, request: &str) {
+        self.request.set(request);
         self.store_limits = store_limits(&limits);
         self.limits = limits;
         self.started = Instant::now();
@@ -77,8 +81,9 @@ impl Stores {
         // (Architect's `ARC_WSS_URL`) and, for a route of a file with several exports, the one
         // it calls (Lambda's `_HANDLER`): a handler reaches the world only through its imports.
         let mut wasi = WasiCtx::builder();
-        let log = &handler.log;
-        wasi.stdout(log.stdout()).stderr(log.stderr()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        let request = RequestSlot::default();
+        let (stdout, stderr) = handler.log.streams(&request);
+        wasi.stdout(stdout).stderr(stderr).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
         if let Some(url) = self.wss_url.get() {
             wasi.env("ARC_WSS_URL", url);
         }
@@ -93,6 +98,7 @@ impl Stores {
             limits: limits.clone(),
             started: Instant::now(),
             timed_out: false,
+            request,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.store_limits);

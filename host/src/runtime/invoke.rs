@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
@@ -19,6 +19,7 @@ use super::host_state::HostState;
 use super::{Limits, Runtime};
 use crate::bindings::{http_wit, v1, wit};
 use crate::io_thread;
+use crate::metrics::Outcome;
 
 /// Why a call produced no response.
 #[derive(Debug)]
@@ -29,6 +30,26 @@ pub enum CallError {
     Trap(anyhow::Error),
     /// It returned `err(message)`.
     Returned(String),
+}
+
+impl CallError {
+    /// The kind of failure, for the metrics: a trap for want of memory is told apart, since
+    /// raising `handler-memory-mb` is its cure.
+    pub(crate) fn outcome(&self) -> Outcome {
+        match self {
+            CallError::Timeout(_) => Outcome::Timeout,
+            CallError::Returned(_) => Outcome::Error,
+            CallError::Trap(e) if e.chain().any(refused_memory) => Outcome::Memory,
+            CallError::Trap(_) => Outcome::Trap,
+        }
+    }
+}
+
+/// Whether `cause` is wasmtime's `StoreLimits` refusing a `memory.grow` (it has no error type
+/// of its own for it).
+fn refused_memory(cause: &(dyn std::error::Error + 'static)) -> bool {
+    let text = cause.to_string();
+    text.contains("growing memory") || text.contains("memory growth failure")
 }
 
 impl std::fmt::Display for CallError {
@@ -104,6 +125,7 @@ impl Runtime {
         limits: Limits,
         request: Request,
     ) -> (Result<Answer, CallError>, Aftermath) {
+        let started = Instant::now();
         let live = self.slots.clone().acquire_owned().await.expect("the slot semaphore is never closed");
         // Instantiation runs guest code too (start functions): the clock ticks from here.
         let ticking = self.clock.running();
@@ -112,6 +134,7 @@ impl Runtime {
             Slice::Done(ended) => ended,
             Slice::Moved(rest) => self.executor.run(rest).await,
         };
+        handler.metrics.record(outcome.as_ref().map_or_else(CallError::outcome, |_| Outcome::Ok), started.elapsed());
         let after =
             Aftermath { runtime: self.clone(), handler: handler.clone(), limits, store, _held: (ticking, live) };
         (outcome, after)
@@ -176,7 +199,11 @@ async fn call(
     };
     let result = match instance {
         Ok(instance) => {
-            store.data_mut().start(limits.clone());
+            let request_id = match &request {
+                Request::Ws(event) => &event.request_context.request_id,
+                Request::Http(request) => &request.request_context.request_id,
+            };
+            store.data_mut().start(limits.clone(), request_id);
             store.set_epoch_deadline(1);
             match (instance, request) {
                 (Instance::Ws(i), Request::Ws(event)) => {

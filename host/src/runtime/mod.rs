@@ -25,6 +25,7 @@ use wasmtime::component::Linker;
 use self::compile_cache::CompileCache;
 use self::epoch::EpochClock;
 use self::executor::Executor;
+pub(crate) use self::guest_log::structured as log_handlers_structured;
 pub(crate) use self::handler::{Handler, World};
 pub(crate) use self::host_state::Services;
 use self::host_state::{HostState, Stores};

@@ -22,6 +22,7 @@ pub(crate) use self::sqlite::Sqlite;
 use crate::bindings::keyvalue::wasi::keyvalue::{atomics, batch, store};
 use crate::bindings::keyvalue::{BucketRef, CasRef};
 use crate::bindings::keyvalue_pr55::wasi::keyvalue::batch as batch_pr55;
+use crate::metrics::{self, KvOp};
 
 /// Keys a page of `list-keys` holds at most.
 const PAGE: usize = 1000;
@@ -112,6 +113,7 @@ impl store::Host for KvView<'_> {
 
 impl store::HostBucket for KvView<'_> {
     async fn get(&mut self, bucket: Resource<BucketRef>, key: String) -> wasmtime::Result<KvOutcome<Option<Vec<u8>>>> {
+        metrics::kv(KvOp::Get);
         let name = self.bucket(&bucket)?;
         if let Err(e) = self.policy.check(&key, None) {
             return Ok(Err(e));
@@ -125,6 +127,7 @@ impl store::HostBucket for KvView<'_> {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<KvOutcome<()>> {
+        metrics::kv(KvOp::Set);
         let name = self.bucket(&bucket)?;
         if let Err(e) = self.policy.check(&key, Some(&value)) {
             return Ok(Err(e));
@@ -133,11 +136,13 @@ impl store::HostBucket for KvView<'_> {
     }
 
     async fn delete(&mut self, bucket: Resource<BucketRef>, key: String) -> wasmtime::Result<KvOutcome<()>> {
+        metrics::kv(KvOp::Delete);
         let name = self.bucket(&bucket)?;
         Ok(self.backend.delete(&name, &key).await.map_err(other))
     }
 
     async fn exists(&mut self, bucket: Resource<BucketRef>, key: String) -> wasmtime::Result<KvOutcome<bool>> {
+        metrics::kv(KvOp::Exists);
         let name = self.bucket(&bucket)?;
         Ok(self.backend.exists(&name, &key).await.map_err(other))
     }
@@ -147,6 +152,7 @@ impl store::HostBucket for KvView<'_> {
         bucket: Resource<BucketRef>,
         cursor: Option<String>,
     ) -> wasmtime::Result<KvOutcome<store::KeyResponse>> {
+        metrics::kv(KvOp::ListKeys);
         let name = self.bucket(&bucket)?;
         // One key more than a page tells whether another page follows, without an empty last one.
         Ok(self.backend.keys(&name, cursor.as_deref(), PAGE + 1).await.map_err(other).map(|mut keys| {
@@ -171,6 +177,7 @@ impl atomics::Host for KvView<'_> {
         key: String,
         delta: i64,
     ) -> wasmtime::Result<KvOutcome<i64>> {
+        metrics::kv(KvOp::Increment);
         let name = self.bucket(&bucket)?;
         if let Err(e) = self.policy.check(&key, None) {
             return Ok(Err(e));
@@ -179,6 +186,7 @@ impl atomics::Host for KvView<'_> {
     }
 
     async fn swap(&mut self, cas: Resource<CasRef>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
+        metrics::kv(KvOp::Swap);
         // The operation is consumed whatever happens.
         let op = self.table.delete(cas)?;
         if let Err(e) = self.policy.check(&op.key, Some(&value)) {
@@ -225,6 +233,7 @@ impl batch::Host for KvView<'_> {
         bucket: Resource<BucketRef>,
         keys: Vec<String>,
     ) -> wasmtime::Result<KvOutcome<Vec<Option<(String, Vec<u8>)>>>> {
+        metrics::kv(KvOp::GetMany);
         Ok(self
             .values(&bucket, &keys)
             .await?
@@ -236,6 +245,7 @@ impl batch::Host for KvView<'_> {
         bucket: Resource<BucketRef>,
         pairs: Vec<(String, Vec<u8>)>,
     ) -> wasmtime::Result<KvOutcome<()>> {
+        metrics::kv(KvOp::SetMany);
         let name = self.bucket(&bucket)?;
         for (key, value) in &pairs {
             if let Err(e) = self.policy.check(key, Some(value)) {
@@ -246,6 +256,7 @@ impl batch::Host for KvView<'_> {
     }
 
     async fn delete_many(&mut self, bucket: Resource<BucketRef>, keys: Vec<String>) -> wasmtime::Result<KvOutcome<()>> {
+        metrics::kv(KvOp::DeleteMany);
         let name = self.bucket(&bucket)?;
         Ok(self.backend.delete_many(&name, &keys).await.map_err(other))
     }
@@ -258,6 +269,7 @@ impl batch_pr55::Host for KvView<'_> {
         bucket: Resource<BucketRef>,
         keys: Vec<String>,
     ) -> wasmtime::Result<KvOutcome<Vec<(String, Option<Vec<u8>>)>>> {
+        metrics::kv(KvOp::GetMany);
         Ok(self.values(&bucket, &keys).await?.map(|values| keys.into_iter().zip(values).collect()))
     }
 

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::protocol::{Answer, Ask, Header, decode};
 use crate::hub::Hub;
 use crate::hub::registry::{CloseReason, Frame};
+use crate::stats::{Stats, stats};
 
 pub(crate) fn spawn(hub: Arc<Hub>, mut pushes: mpsc::UnboundedReceiver<PushInfo>) {
     tokio::spawn(async move {
@@ -30,6 +31,7 @@ pub(crate) fn spawn(hub: Arc<Hub>, mut pushes: mpsc::UnboundedReceiver<PushInfo>
 
 fn heard(hub: &Arc<Hub>, channel: &str, message: Bytes) {
     let Some(cluster) = hub.cluster() else { return };
+    Stats::add(&stats().cluster_messages_in);
     let Some((header, payload)) = decode(message) else {
         return tracing::warn!("cluster: ignoring a message on {channel} that is not wsh's");
     };

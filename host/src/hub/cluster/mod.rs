@@ -32,6 +32,7 @@ pub(crate) use self::inbox::spawn as spawn_inbox;
 pub(crate) use self::liveness::spawn as spawn_liveness;
 use self::protocol::{Answer, Ask, Header, Names, encode};
 use crate::hub::registry::SendLimits;
+use crate::stats::{Stats, stats};
 
 /// The longest any cross-node call waits: a call fails rather than hang.
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -63,7 +64,11 @@ impl Link {
         if !self.is_up() {
             return Err(self.unavailable());
         }
-        match tokio::time::timeout(CALL_TIMEOUT, call(self.cmd.clone())).await {
+        let outcome = tokio::time::timeout(CALL_TIMEOUT, call(self.cmd.clone())).await;
+        if !matches!(outcome, Ok(Ok(_))) {
+            Stats::add(&stats().redis_errors);
+        }
+        match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() => {
                 Err(format!("{}: {e}", self.unavailable()))

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::hub::registry::{ConnectionInfo, SendLimits};
+use crate::stats::{Stats, stats};
 
 /// Characters of a connection id that name its node: the base64url of 3 bytes.
 pub const NODE_ID_LEN: usize = 4;
@@ -190,6 +191,8 @@ pub enum Header {
 }
 
 pub fn encode(header: &Header, payload: &[u8]) -> Vec<u8> {
+    // Every message for another node is made here.
+    Stats::add(&stats().cluster_messages_out);
     let mut out = serde_json::to_vec(header).expect("a header serializes");
     out.push(b'\n');
     out.extend_from_slice(payload);
