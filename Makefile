@@ -70,10 +70,10 @@ bench: test-setup
 	$(CARGO) run --release -q -- bench guest-examples/echo/app.arc
 	$(CARGO) run --release -q -- bench guest-examples/routes/app.arc --events 1000
 	$(CARGO) run --release -q -- bench guest-examples/counter/app.arc --kv --events 5000
-	$(CARGO) test --release --test reload -- --ignored --nocapture bench_
-	$(CARGO) test --release --test limits -- --ignored --nocapture bench_
-	$(CARGO) test --release --test rooms -- --ignored --nocapture bench_
-	$(CARGO) test --release --test cluster -- --ignored --nocapture bench_
+	$(CARGO) test --release --test reload -- --ignored --nocapture --test-threads=1 bench_
+	$(CARGO) test --release --test limits -- --ignored --nocapture --test-threads=1 bench_
+	$(CARGO) test --release --test rooms -- --ignored --nocapture --test-threads=1 bench_
+	$(CARGO) test --release --test cluster -- --ignored --nocapture --test-threads=1 bench_
 
 # The load benchmark quoted in the README: real sockets on loopback, a native axum echo server
 # against the Rust, JavaScript and Python echo apps, in one sitting, ratios to native (about 3
