@@ -4,7 +4,7 @@
 //! Layers, each using only those below it: `cli` → `gateway` (the front door) → `app` (the app
 //! model) → `runtime` → `features` (what handlers import) → `hub` (live connections) →
 //! `decide` (pure decisions) → `bindings` (the WIT types); `ids`, `stats`, `metrics` (which reads
-//! `stats`), `recent`, `io_thread`, `progress` and `embedded` (files of this repository inside
+//! `stats`), `recent`, `io_thread`, `log_output`, `progress` and `embedded` (files of this repository inside
 //! the binary) are leaves.
 
 pub mod app;
@@ -17,6 +17,7 @@ pub(crate) mod gateway;
 pub(crate) mod hub;
 pub(crate) mod ids;
 pub(crate) mod io_thread;
+pub mod log_output;
 pub(crate) mod metrics;
 pub mod progress;
 pub(crate) mod recent;

@@ -102,22 +102,26 @@ enum Internal {
     },
 }
 
-/// Logs to stderr, as text or as one JSON object a line.
-fn init_log(format: LogFormat) {
+/// Logs to stderr, as text or as one JSON object a line; what it returns flushes the log when
+/// dropped.
+fn init_log(format: LogFormat) -> [tracing_appender::non_blocking::WorkerGuard; 2] {
+    let (writer, guards) = wsh::log_output::start(wsh::progress::LogWriter);
     let log = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
         .with_target(false)
-        // Through the progress bars' writer, which sets a spinner aside while a line is written.
-        .with_writer(|| wsh::progress::LogWriter);
+        // Queued for a writer thread, which writes through the progress bars' writer (it sets a
+        // spinner aside while a line is written).
+        .with_writer(writer);
     match format {
         LogFormat::Text => log.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
         LogFormat::Json => log.json().with_current_span(false).with_span_list(false).init(),
     }
+    guards
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_log(match cli.command {
+    let _log = init_log(match cli.command {
         Command::Serve { log_format, .. } => log_format,
         _ => LogFormat::Text,
     });

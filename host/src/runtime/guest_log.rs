@@ -3,7 +3,6 @@
 //! apart and matched with wsh's line for the event. With `--log-format json`, each line is a
 //! JSON event of wsh's log instead, with `route`, `request` and `stream` fields.
 
-use std::io::Write;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -101,12 +100,7 @@ impl LineWriter {
             return tracing::info!(route, request, stream, "{text}");
         }
         let prefix = &self.log.prefix;
-        // Whole lines under one lock: output of concurrent handlers never interleaves mid-line.
-        if self.stderr {
-            let _ = writeln!(std::io::stderr().lock(), "{request} {prefix}{text}");
-        } else {
-            let _ = writeln!(std::io::stdout().lock(), "{request} {prefix}{text}");
-        }
+        crate::log_output::line(self.stderr, format_args!("{request} {prefix}{text}"));
     }
 }
 
