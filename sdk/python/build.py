@@ -109,6 +109,12 @@ def main():
         app = os.path.join(work, "app")
         sdk = os.path.join(work, "sdk")
         shutil.copytree(route_dir, app, ignore=SKIP)
+        # Architect's src/shared, as its Python runtime lays it out: vendor/shared beside the
+        # handler (`from vendor.shared.chat import dumps`).
+        src = os.path.dirname(os.path.dirname(route_dir))
+        shared = os.path.join(src, "shared")
+        if os.path.basename(src) == "src" and os.path.isdir(shared):
+            shutil.copytree(shared, os.path.join(app, "vendor", "shared"), ignore=SKIP, dirs_exist_ok=True)
         os.mkdir(sdk)
         shutil.copytree(os.path.join(HERE, "wsh"), os.path.join(sdk, "wsh"), ignore=SKIP)
         for shim in os.listdir(os.path.join(HERE, "shims")):
