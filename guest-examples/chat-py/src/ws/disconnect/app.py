@@ -1,25 +1,8 @@
 """A closed socket leaves its rooms: the others in each get its departure. (wsh takes it out of
 the rooms after this handler returns, so it still sees them here.)"""
 
-import json
-
 from wsh import kv, rooms
-
-
-def dumps(value):
-    """A frame's JSON text as serde_json writes it in the Rust chat: keys sorted, no spaces,
-    non-ASCII as it is."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
-def name_in(room, id):
-    """The name ``id`` goes by in ``room``, when it is a member."""
-    name = kv.get(f"member:{room}:{id}", kv.ABSENT)
-    if name is kv.ABSENT:
-        return None
-    if not isinstance(name, str):
-        raise ValueError(f"member:{room}:{id} holds no name")
-    return name
+from vendor.shared.chat import dumps, name_in
 
 
 def handler(event, context):

@@ -4,27 +4,7 @@ history; the others get its arrival."""
 import json
 
 from wsh import RoomsError, kv, rooms
-
-# Messages a room's history keeps.
-HISTORY = 20
-
-
-def dumps(value):
-    """A frame's JSON text as serde_json writes it in the Rust chat: keys sorted, no spaces,
-    non-ASCII as it is."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
-def body(event):
-    """The message parsed as JSON, as the Rust SDK's ``event.json()``: a binary frame is null."""
-    text = None if event["isBase64Encoded"] else event.get("body")
-    return json.loads("null" if text is None else text)
-
-
-def field(body, key):
-    """``body[key]`` when it is a string (serde_json's ``body[key].as_str()``), else None."""
-    value = body.get(key) if isinstance(body, dict) else None
-    return value if isinstance(value, str) else None
+from vendor.shared.chat import HISTORY, dumps, body, field
 
 
 def handler(event, context):
