@@ -276,75 +276,92 @@ pub unsafe fn reset_with_pagemap(
         },
     };
 
-    // For now use a fixed set of regions on the stack, but in the future this
-    // may want to use a dynamically allocated vector for more regions for
-    // example.
+    // wsh patch: the kernel stops a scan when the region buffer is full, which for a
+    // guest with a large, scattered heap (CPython, SpiderMonkey) happened on every reset,
+    // and everything after that point used to be decommitted: the next instance then
+    // re-faulted its whole heap copy-on-write, each fault a TLB-shootdown IPI. Resume the
+    // scan from where the kernel stopped until the end of memory or until `keep_resident`
+    // worth of pages has been reset in place; only what lies beyond is decommitted.
     const MAX_REGIONS: usize = 32;
     let mut storage = [MaybeUninit::uninit(); MAX_REGIONS];
-
-    let scan_arg = PageMapScanBuilder::new(ptr::slice_from_raw_parts(ptr, len.byte_count()))
-        .max_pages(keep_resident.byte_count() / host_page_size)
-        // We specifically want pages that are NOT backed by the zero page or
-        // backed by files. Such pages mean that they haven't changed from their
-        // original contents, so they're inverted.
-        .category_inverted(Categories::PFNZERO | Categories::FILE)
-        // Search for pages that are written and present as those are the dirty
-        // pages. Additionally search for the zero page/file page as those are
-        // inverted above meaning we're searching for pages that specifically
-        // don't have those flags.
-        .category_mask(
-            Categories::WRITTEN | Categories::PRESENT | Categories::PFNZERO | Categories::FILE,
-        )
-        // Don't return any categories back. This helps group regions together
-        // since the reported set of categories is always empty and we otherwise
-        // aren't looking for anything in particular.
-        .return_mask(Categories::empty())
-        .build(&mut storage);
-
-    // SAFETY: this should be a safe ioctl as we control the fd we're operating
-    // on plus all of `scan_arg`, but this relies on `Ioctl` below being the
-    // correct implementation and such.
-    let result = match unsafe { ioctl(&pagemap.0, scan_arg) } {
-        Ok(result) => result,
-
-        // If the ioctl fails for whatever reason, we at least tried, so fall
-        // back to the default behavior.
-        //
-        // SAFETY: the safety requirement of
-        // `pagemap_disabled::reset_with_pagemap` is the same as this function.
-        Err(err) => unsafe {
-            log::warn!("failed pagemap scan {err}");
-            return crate::runtime::vm::pagemap_disabled::reset_with_pagemap(
-                None,
-                ptr,
-                len,
-                keep_resident,
-                reset_manually,
-                decommit,
-            );
-        },
-    };
-
-    // For all regions that were written in the scan reset them manually, then
-    // afterwards decommit everything else.
+    let host_pages_to_keep = keep_resident.byte_count() / host_page_size;
+    let end = ptr.addr() + len.byte_count();
+    let mut scan_from = ptr;
+    let mut pages_reset = 0;
     let mut bytes_resident = 0;
-    for region in result.regions() {
-        // SAFETY: we're relying on Linux to pass in valid region ranges within
-        // the `ptr/len` we specified to the original syscall.
-        unsafe {
-            reset_manually(&mut *region.region().cast_mut());
+    loop {
+        let remaining = end - scan_from.addr();
+        let scan_arg = PageMapScanBuilder::new(ptr::slice_from_raw_parts(scan_from, remaining))
+            .max_pages(host_pages_to_keep - pages_reset)
+            // We specifically want pages that are NOT backed by the zero page or
+            // backed by files. Such pages mean that they haven't changed from their
+            // original contents, so they're inverted.
+            .category_inverted(Categories::PFNZERO | Categories::FILE)
+            // Search for written pages that are not the zero page or a file page (those
+            // are inverted above, meaning pages that specifically don't have those
+            // flags).
+            .category_mask(Categories::WRITTEN | Categories::PFNZERO | Categories::FILE)
+            // wsh patch: a written page the kernel swapped out is dirty too and must be
+            // reset, or the next instance reads what the last one left there.
+            .category_anyof_mask(Categories::PRESENT | Categories::SWAPPED)
+            // Don't return any categories back. This helps group regions together
+            // since the reported set of categories is always empty and we otherwise
+            // aren't looking for anything in particular.
+            .return_mask(Categories::empty())
+            .build(&mut storage);
+
+        // SAFETY: this should be a safe ioctl as we control the fd we're operating
+        // on plus all of `scan_arg`, but this relies on `Ioctl` below being the
+        // correct implementation and such.
+        let result = match unsafe { ioctl(&pagemap.0, scan_arg) } {
+            Ok(result) => result,
+
+            // If the ioctl fails for whatever reason, reset what is left the
+            // default way.
+            //
+            // SAFETY: the safety requirement of
+            // `pagemap_disabled::reset_with_pagemap` is the same as this function.
+            Err(err) => unsafe {
+                log::warn!("failed pagemap scan {err}");
+                let keep = HostAlignedByteCount::new(
+                    (host_pages_to_keep - pages_reset) * host_page_size,
+                )
+                .expect("a whole number of pages");
+                let rest = HostAlignedByteCount::new(remaining).expect("page-aligned");
+                return bytes_resident
+                    + crate::runtime::vm::pagemap_disabled::reset_with_pagemap(
+                        None,
+                        scan_from,
+                        rest,
+                        keep.min(rest),
+                        reset_manually,
+                        decommit,
+                    );
+            },
+        };
+
+        // For all regions that were written in the scan reset them manually.
+        for region in result.regions() {
+            // SAFETY: we're relying on Linux to pass in valid region ranges within
+            // the `ptr/len` we specified to the original syscall.
+            unsafe {
+                reset_manually(&mut *region.region().cast_mut());
+            }
+            bytes_resident += region.len();
+            pages_reset += region.len() / host_page_size;
         }
-        bytes_resident += region.len();
+
+        let walk_end = result.walk_end().cast_mut();
+        let buffer_full = result.regions().len() == MAX_REGIONS;
+        if walk_end.addr() >= end || !buffer_full || pages_reset >= host_pages_to_keep {
+            // Everything after `walk_end` to the end of memory was not reached by the
+            // scan (the `keep_resident` budget is spent) and is decommitted. If
+            // `walk_end` is already at the end of memory this is a noop.
+            decommit(walk_end, end - walk_end.addr().min(end));
+            return bytes_resident;
+        }
+        scan_from = walk_end;
     }
-
-    // Report everything after `walk_end` to the end of memory as memory that
-    // must be decommitted as the scan didn't reach it. Note that if `walk_end`
-    // is already at the end of memory then the byte size of the decommitted
-    // memory here will be 0 meaning that this is a noop.
-    let scan_size = result.walk_end().addr() - ptr.addr();
-    decommit(result.walk_end().cast_mut(), len.byte_count() - scan_size);
-
-    bytes_resident
 }
 
 mod ioctl {
@@ -465,7 +482,6 @@ mod ioctl {
         ///
         /// For more detail see the `pagemap_scan_is_interesting_page` function
         /// in the Linux kernel source.
-        #[expect(dead_code, reason = "bindings for the future if we need them")]
         pub fn category_anyof_mask(&mut self, flags: Categories) -> &mut PageMapScanBuilder {
             self.pm_scan_arg.category_anyof_mask = flags;
             self
