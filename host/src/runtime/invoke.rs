@@ -167,8 +167,18 @@ pub(crate) struct Aftermath {
 }
 
 impl Aftermath {
-    /// Tears down and fills the reserve, here.
+    /// Tears down and fills the reserve: here for a component that is cheap to tear down and
+    /// instantiate, on a handler worker for a big one (JavaScript, Python): resetting its
+    /// dirty heap and making its next instance take longer than the call itself, and the
+    /// connection's next message should not wait behind them.
     pub async fn finish(self) {
+        if self.handler.reserve.load(Ordering::Relaxed) > 1 {
+            return self.finish_elsewhere();
+        }
+        self.finish_here().await
+    }
+
+    async fn finish_here(self) {
         let Aftermath { runtime, handler, limits, store, _held } = self;
         drop((store, _held));
         runtime.prepare_next(&handler, &limits).await;
@@ -177,7 +187,7 @@ impl Aftermath {
     /// The same, on a handler worker.
     pub fn finish_elsewhere(self) {
         let runtime = self.runtime.clone();
-        runtime.executor.spawn(self.finish());
+        runtime.executor.spawn(self.finish_here());
     }
 }
 
