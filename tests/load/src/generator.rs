@@ -114,8 +114,11 @@ pub async fn handshakes(url: &str, total: usize, at_once: usize, rounds: usize) 
 
 /// A handshake; tungstenite checks the server's `101` and `Sec-WebSocket-Accept`.
 async fn connect(url: &str) -> Result<Socket> {
-    // No Nagle: a message must not wait for the previous one's acknowledgement.
-    let handshake = tokio_tungstenite::connect_async_with_config(url, None, true);
+    // No Nagle: a message must not wait for the previous one's acknowledgement. A 4 KiB read
+    // buffer, like the native server's: tungstenite zero-fills the whole buffer (128 KiB by
+    // default) before every read, CPU the generator would take from the server it measures.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+    let handshake = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
     let (socket, _) = tokio::time::timeout(TIMEOUT, handshake)
         .await
         .map_err(|_| anyhow!("no handshake with {url} within {TIMEOUT:?}"))?
