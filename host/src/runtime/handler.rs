@@ -2,7 +2,7 @@
 //! instantiate for each event.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,11 +19,15 @@ use crate::bindings::v1;
 use crate::bindings::ws_world::{WsHandler, WsHandlerPre};
 use crate::metrics::RouteMetrics;
 
-/// A component that takes this long to instantiate (warm: its second instance) keeps two
-/// instances in reserve, so that a client that sends again at once does not wait for the
-/// instance being made after its last event; and its teardown is left to a handler worker.
-/// Measured here: Rust 8-20 µs, JavaScript ~85 µs, Python ~580 µs.
+/// A component that takes this long to instantiate (warm: its second instance) is torn down and
+/// replaced on a handler worker (see `Aftermath::finish`). Measured here: Rust 8-20 µs,
+/// JavaScript ~85 µs, Python ~580 µs.
 const SLOW_TO_INSTANTIATE: Duration = Duration::from_micros(50);
+
+/// Instances kept ready per handler: one for the next event, and one for an event of another
+/// connection that comes meanwhile, or for the same client sending again before the
+/// instance after its last event is made.
+pub(super) const RESERVE: usize = 2;
 
 /// Which world a route's component implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,9 +108,8 @@ pub struct Handler {
     /// Fresh instances made ahead of the next events, which no event has touched: they take
     /// instantiation off the event's path without sharing an instance between events.
     pub(super) spare: Mutex<Vec<Prepared>>,
-    /// How many to keep: one, or two for a component slow to instantiate, so that one is ready
-    /// while the next is being made.
-    pub(super) reserve: AtomicUsize,
+    /// Slow to instantiate: its teardown and its next instance are made on a handler worker.
+    pub(super) big: AtomicBool,
     pub(super) refilling: AtomicBool,
     /// Off for `wsh bench`'s inline measurement.
     pub(super) prepare_ahead: AtomicBool,
@@ -199,7 +202,7 @@ impl Runtime {
                 },
             ),
             spare: Mutex::new(Vec::new()),
-            reserve: AtomicUsize::new(1),
+            big: AtomicBool::new(false),
             refilling: AtomicBool::new(false),
             prepare_ahead: AtomicBool::new(true),
         });
@@ -223,7 +226,7 @@ impl Runtime {
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{} fails to instantiate", path.display()))?;
         if took >= SLOW_TO_INSTANTIATE {
-            handler.reserve.store(2, Ordering::Relaxed);
+            handler.big.store(true, Ordering::Relaxed);
         }
         Ok(handler)
     }

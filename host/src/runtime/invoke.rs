@@ -14,7 +14,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
 
 use super::epoch::Running;
-use super::handler::{Handler, Instance, Prepared};
+use super::handler::{Handler, Instance, Prepared, RESERVE};
 use super::host_state::HostState;
 use super::{Limits, Runtime};
 use crate::bindings::{http_wit, v1, wit};
@@ -145,7 +145,7 @@ impl Runtime {
         if !handler.prepare_ahead.load(Ordering::Relaxed) || handler.refilling.swap(true, Ordering::AcqRel) {
             return;
         }
-        while handler.spares() < handler.reserve.load(Ordering::Relaxed) {
+        while handler.spares() < RESERVE {
             let Ok(slot) = self.spares.clone().try_acquire_owned() else { break };
             let _ticking = self.clock.running();
             let mut store = self.stores.store(handler, limits);
@@ -172,7 +172,7 @@ impl Aftermath {
     /// dirty heap and making its next instance take longer than the call itself, and the
     /// connection's next message should not wait behind them.
     pub async fn finish(self) {
-        if self.handler.reserve.load(Ordering::Relaxed) > 1 {
+        if self.handler.big.load(Ordering::Relaxed) {
             return self.finish_elsewhere();
         }
         self.finish_here().await
