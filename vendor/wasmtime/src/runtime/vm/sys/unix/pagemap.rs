@@ -277,7 +277,7 @@ pub unsafe fn reset_with_pagemap(
     };
 
     // wsh patch: the kernel stops a scan when the region buffer is full, which for a
-    // guest with a large, scattered heap (CPython, SpiderMonkey) happened on every reset,
+    // guest with a large, scattered heap (CPython, QuickJS) happened on every reset,
     // and everything after that point used to be decommitted: the next instance then
     // re-faulted its whole heap copy-on-write, each fault a TLB-shootdown IPI. Resume the
     // scan from where the kernel stopped until the end of memory or until `keep_resident`
