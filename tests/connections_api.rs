@@ -70,23 +70,6 @@ except c.exceptions.GoneException:
     assert_eq!(lines.next(), Some("GoneException"), "{stdout}");
 }
 
-/// This machine's address on its default route: not loopback, so a request to it comes from a
-/// non-loopback peer.
-fn non_loopback_ip() -> std::net::IpAddr {
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-    // A UDP connect sends nothing; it only picks the route and so the local address.
-    for target in ["192.0.2.1:9", "10.255.255.1:9", "8.8.8.8:9"] {
-        if probe.connect(target).is_ok()
-            && let Ok(addr) = probe.local_addr()
-            && !addr.ip().is_loopback()
-            && !addr.ip().is_unspecified()
-        {
-            return addr.ip();
-        }
-    }
-    panic!("this test needs a network interface besides loopback");
-}
-
 const BOTO3_POST: &str = r#"
 import sys, boto3, botocore
 endpoint, cid, key, secret = sys.argv[1:5]

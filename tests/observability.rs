@@ -127,23 +127,6 @@ async fn metrics_count_http_routes() {
     assert!(log.lines().any(|l| l.contains(" http request ") && l.contains("route=GET /things/:id")), "{log}");
 }
 
-/// This machine's address on its default route: not loopback, so a request to it comes from a
-/// non-loopback peer.
-fn non_loopback_ip() -> std::net::IpAddr {
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-    // A UDP connect sends nothing; it only picks the route and so the local address.
-    for target in ["192.0.2.1:9", "10.255.255.1:9", "8.8.8.8:9"] {
-        if probe.connect(target).is_ok()
-            && let Ok(addr) = probe.local_addr()
-            && !addr.ip().is_loopback()
-            && !addr.ip().is_unspecified()
-        {
-            return addr.ip();
-        }
-    }
-    panic!("this test needs a network interface besides loopback");
-}
-
 #[tokio::test]
 async fn metrics_are_for_loopback_or_the_credential() {
     let ip = non_loopback_ip();
