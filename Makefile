@@ -21,7 +21,9 @@ test-setup: setup system-packages tests/.venv/.installed tests/browser/node_modu
 SYSTEM_PACKAGES := chromium redis-server nginx
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system-packages:
-	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
+	@# `dpkg -s` also succeeds for a removed package whose config files remain: ask for
+	@# "install ok installed" of each.
+	@[ "$$(dpkg-query -W -f='$${Status}\n' $(SYSTEM_PACKAGES) 2>/dev/null | grep -c '^install ok installed$$')" = $(words $(SYSTEM_PACKAGES)) ] || { \
 		$(SUDO) apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(SYSTEM_PACKAGES); }; }
 
