@@ -104,8 +104,8 @@ enum Internal {
 
 /// Logs to stderr, as text or as one JSON object a line; what it returns flushes the log when
 /// dropped.
-fn init_log(format: LogFormat) -> [tracing_appender::non_blocking::WorkerGuard; 2] {
-    let (writer, guards) = wsh::log_output::start(wsh::progress::LogWriter);
+fn init_log(format: LogFormat) -> [wsh::log_output::Guard; 2] {
+    let (writer, guards) = wsh::log_output::start(wsh::progress::LogWriter).expect("starting the log writer threads");
     let log = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WSH_LOG").unwrap_or_else(|_| "wsh=info".into()))
         .with_target(false)
@@ -148,6 +148,7 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            wsh::log_output::flush();
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }

@@ -71,8 +71,10 @@ impl Step {
             (Some(bar), Some(bars)) => {
                 bar.finish_and_clear();
                 bars.remove(&bar);
-                // Not `bars.println`: once the last bar is gone, it leaves its line unended.
-                bars.suspend(|| eprintln!("{line}"));
+                // Through the log's queue, so that it keeps its place among the log's lines (the
+                // queue's writer sets the spinners aside). Not `bars.println`: once the last bar
+                // is gone, it leaves its line unended.
+                crate::log_output::line(true, format_args!("{line}"));
             }
             _ => tracing::info!("{line}"),
         }

@@ -65,6 +65,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     let (hub, orphans) = match &opts.cluster {
         Some(url) => {
             let (hub, orphans) = Hub::clustered(url, &name)?;
+            crate::log_output::flush();
             println!("wsh: cluster node {} through {url}", hub.node().unwrap_or_default());
             (hub, Some(orphans))
         }
@@ -104,6 +105,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         );
     }
     // Tests and scripts read this line to learn the port.
+    crate::log_output::flush();
     println!("wsh: listening on ws://{addr} (http://{addr})");
     let router = axum::Router::new().fallback(dispatch::handle).with_state(gw.clone());
     let live = gw.app.clone();
@@ -141,6 +143,8 @@ pub async fn build(manifest: Option<PathBuf>) -> Result<()> {
 fn print_routes(app: &App, runtime: &Runtime) {
     let name = app.manifest.app.as_deref().unwrap_or("(unnamed)");
     let allocator = if runtime.pooling() { "pooling" } else { "on-demand" };
+    // After the load errors it refers to ("see above").
+    crate::log_output::flush();
     println!(
         "wsh: app {name}, route selection {}, {allocator} instance allocator, {} handler threads",
         app.settings().route_selection,
