@@ -370,3 +370,41 @@ async fn a_lower_max_message_kb_closes_the_next_oversize_message_with_1009() {
     send(&mut small, &big).await;
     assert_eq!(recv_close(&mut small).await, Some(1009), "as the log said");
 }
+
+/// What edits leave behind is kept within `WSH_CACHE_MAX_MB`: the least recently used entries
+/// go, what the app uses and what is not wsh's to prune stay.
+#[tokio::test]
+async fn the_cache_is_kept_within_its_budget() {
+    let echo = built_component("echo", "$default");
+    let dir = app_with_default("cache-budget", "@app\nbudget\n@ws\n", &echo);
+    let cache = scratch("cache-budget-cache");
+    let old = |path: &str, mib: usize, days: u64| {
+        let path = cache.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, vec![7u8; mib << 20]).unwrap();
+        let when = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(when).unwrap();
+        path
+    };
+    let stale_build = old("builds/0123.wasm", 3, 2);
+    let stale_function = old("functions/ab/abcd", 2, 3);
+    let not_ours = old("sdk/1234/big", 8, 30);
+    let server = Server::start_with(
+        &dir.join("app.arc"),
+        &[],
+        &[("WSH_CACHE_DIR", &cache), ("WSH_CACHE_MAX_MB", Path::new("2"))],
+    );
+    let log = server.wait_for_nth("least recently used file(s)", 1, RELOAD_TIMEOUT).await;
+    assert!(
+        log.contains("removed 2 least recently used file(s), 5 MiB, to stay within 2 MiB (WSH_CACHE_MAX_MB)"),
+        "{log}"
+    );
+    assert!(!stale_build.exists() && !stale_function.exists());
+    assert!(not_ours.exists(), "pruned a file outside wsh's own cache folders");
+    // The app's own compilation is recent: it stays, over budget or not, and the app serves.
+    let compiled = std::fs::read_dir(cache.join("components")).unwrap().count();
+    assert_eq!(compiled, 1, "the app's compiled handler was pruned");
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({"text": "still here"})).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing still here"));
+}

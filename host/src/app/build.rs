@@ -26,7 +26,7 @@ use super::sdk;
 use super::toolchain::{self, Toolchain};
 use crate::progress::Step;
 use crate::runtime::World;
-use crate::runtime::compile_cache;
+use crate::runtime::{cache_prune, compile_cache};
 
 /// A JS, Python or Ruby build takes a core and up to ~400 MiB (a Ruby one's first, ~1 GiB): two
 /// at a time.
@@ -74,6 +74,8 @@ async fn build_language(source: &Source, entry: &Path, world: World, label: &str
     let one_build = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_default().clone();
     let _building = one_build.lock().await;
     if tokio::fs::try_exists(&out).await.unwrap_or(false) {
+        let used = out.clone();
+        let _ = tokio::task::spawn_blocking(move || cache_prune::touch_path(&used)).await;
         return Ok(out);
     }
     if !tokio::fs::try_exists(entry).await.unwrap_or(false) {
@@ -95,6 +97,7 @@ async fn build_language(source: &Source, entry: &Path, world: World, label: &str
     if !out.is_file() {
         bail!("{} reported success but wrote no {}", script.display(), out.display());
     }
+    cache_prune::prune_in_background();
     Ok(out)
 }
 

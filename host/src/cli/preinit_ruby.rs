@@ -103,6 +103,7 @@ fn load_or_compile(engine: &Engine, wasm: &[u8]) -> Result<Module> {
     key.update(&engine_key(engine).to_le_bytes());
     let path = dir.join(format!("{}.cwasm", &key.finalize().to_hex()[..32]));
     if path.is_file() {
+        crate::runtime::cache_prune::touch_path(&path);
         // SAFETY: written below by `precompile_module` of an engine with the same compatibility
         // hash (part of the file name), into wsh's own cache directory.
         match unsafe { Module::deserialize_file(engine, &path) } {

@@ -55,6 +55,8 @@ async fn start(path: Option<PathBuf>, hub: Arc<Hub>, threads: usize) -> Result<(
     };
     let runtime = Arc::new(Runtime::new(Services { hub, kv }, CompileCache::from_env(), threads)?);
     let failures = load::handlers(&runtime, &mut app, &HashMap::new()).await;
+    // After the loads, which mark what this app uses as recently used.
+    crate::runtime::cache_prune::prune_in_background();
     Ok((app, runtime, failures))
 }
 

@@ -2,6 +2,7 @@
 //! the manifest-facing ones fuzzed) without a server.
 
 pub(crate) mod authorizer;
+pub(crate) mod cache_budget;
 pub(crate) mod events;
 pub(crate) mod http_router;
 pub(crate) mod limits;

@@ -40,6 +40,7 @@ impl CompileCache {
         };
         let path = dir.join(format!("{hash}-{}.cwasm", engine_key(engine)));
         if path.exists() {
+            super::cache_prune::touch_path(&path);
             // SAFETY: the file was written by `precompile_component` of an engine with the same
             // compatibility hash, into wsh's own cache directory.
             match unsafe { Component::deserialize_file(engine, &path) } {
@@ -48,8 +49,9 @@ impl CompileCache {
             }
         }
         let compiled = engine.precompile_component(bytes).map_err(anyhow::Error::from)?;
-        if let Err(e) = write_atomically(dir, &path, &compiled) {
-            tracing::warn!("cannot cache compiled component in {}: {e:#}", dir.display());
+        match write_atomically(dir, &path, &compiled) {
+            Ok(()) => super::cache_prune::prune_in_background(),
+            Err(e) => tracing::warn!("cannot cache compiled component in {}: {e:#}", dir.display()),
         }
         // SAFETY: `compiled` was just produced by this engine.
         unsafe { Component::deserialize(engine, &compiled) }.map_err(anyhow::Error::from)

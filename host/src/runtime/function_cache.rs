@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use wasmtime::CacheStore;
@@ -42,7 +43,11 @@ impl FunctionCache {
 
 impl CacheStore for FunctionCache {
     fn get(&self, key: &[u8]) -> Option<Cow<'_, [u8]>> {
-        std::fs::read(self.path(key)).ok().map(Cow::Owned)
+        let mut file = std::fs::File::open(self.path(key)).ok()?;
+        super::cache_prune::touch(&file);
+        let mut value = Vec::new();
+        file.read_to_end(&mut value).ok()?;
+        Some(Cow::Owned(value))
     }
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {

@@ -4,6 +4,7 @@
 //! compilation), link, type-check against the world, and one trial instantiation. The event
 //! path is then only: new `Store` → instantiate from the `InstancePre` → call → drop.
 
+pub(crate) mod cache_prune;
 pub(crate) mod compile_cache;
 mod engine;
 mod epoch;
