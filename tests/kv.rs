@@ -128,6 +128,17 @@ async fn a_file_that_is_not_a_store_stops_wsh_and_is_left_alone() {
     assert_eq!(std::fs::read_to_string(&store).unwrap(), "my notes, not a database");
 }
 
+#[tokio::test]
+async fn an_app_that_never_uses_the_store_gets_no_file() {
+    let app = scratch_app("kv-unused", "@app\nunused\n@ws\n", &[("ws/default", built_component("echo", "$default"))]);
+    let server = Server::start(&app);
+    let mut ws = server.connect().await;
+    send_json(&mut ws, json!({ "text": "hi" })).await;
+    assert!(recv_json(&mut ws).await["text"].as_str().unwrap().ends_with("Echoing hi"));
+    drop(server);
+    assert!(!app.parent().unwrap().join(".wsh").exists(), "an app without key-value calls got a .wsh/ folder");
+}
+
 /// An app whose `$default` is the standard-interfaces fixture.
 fn standard_app(name: &str, settings: &str) -> PathBuf {
     let manifest = format!("@app\n{name}\n@ws\n@wsh\n{settings}\n");

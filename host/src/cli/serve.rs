@@ -173,7 +173,11 @@ pub(crate) async fn open_store(app: &App) -> Result<Arc<Sqlite>> {
         move || Sqlite::open(&path)
     })
     .await??;
-    tracing::info!("key-value store {}", path.display());
+    if store.created() {
+        tracing::info!("key-value store {}", path.display());
+    } else {
+        tracing::info!("key-value store {} (created when a handler first uses it)", path.display());
+    }
     Ok(Arc::new(store))
 }
 

@@ -8,7 +8,7 @@
 //! moves first), each on a connection of its own from a small pool.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, Result, bail};
 use futures_util::future::BoxFuture;
@@ -32,12 +32,42 @@ pub(crate) struct Sqlite {
     path: PathBuf,
     /// Idle connections; one is taken per call and put back after it.
     pool: Mutex<Vec<Connection>>,
+    /// The file exists and is a wsh store. Until a handler first uses the store, an app that
+    /// has none gets no file (and no `.wsh/` folder in its source tree).
+    ready: OnceLock<()>,
+    /// Held while the file is created, so that two first calls create it once.
+    creating: Mutex<()>,
 }
 
 impl Sqlite {
-    /// Opens the store at `path`, creating it (and its folder) when absent. Refuses, naming the
-    /// file, anything that is not a wsh store: it never starts empty over someone's data.
+    /// The store at `path`. A file already there is checked now, and refused, naming it, if it
+    /// is not a wsh store: wsh never starts empty over someone's data. A missing one is created
+    /// (with its folder) by the first call that needs it.
     pub fn open(path: &Path) -> Result<Sqlite> {
+        let store = Sqlite {
+            path: path.to_path_buf(),
+            pool: Mutex::new(Vec::new()),
+            ready: OnceLock::new(),
+            creating: Mutex::new(()),
+        };
+        if path.exists() {
+            store.prepare()?;
+        }
+        Ok(store)
+    }
+
+    /// Whether the file exists yet (it is created on first use).
+    pub fn created(&self) -> bool {
+        self.ready.get().is_some()
+    }
+
+    /// Creates the file if needed and checks it is a wsh store.
+    fn prepare(&self) -> Result<()> {
+        let _creating = self.creating.lock().unwrap_or_else(|e| e.into_inner());
+        if self.created() {
+            return Ok(());
+        }
+        let path = &self.path;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             // The store is the app's data, not its source.
@@ -73,11 +103,16 @@ impl Sqlite {
             other => bail!(not_a_store(&format!("a SQLite database with application id {other:#x}"))),
         }
         conn.execute_batch(SCHEMA).with_context(|| format!("opening the key-value store {}", path.display()))?;
-        Ok(Sqlite { path: path.to_path_buf(), pool: Mutex::new(vec![conn]) })
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        let _ = self.ready.set(());
+        Ok(())
     }
 
     /// Runs `f` on a pooled connection; its errors become the `other` error's message.
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<KvResult<T>>) -> KvResult<T> {
+        if !self.created() {
+            self.prepare().map_err(|e| format!("{e:#}"))?;
+        }
         let taken = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut conn = match taken {
             Some(conn) => conn,
@@ -287,6 +322,18 @@ mod tests {
         assert_eq!(now(kv.get_many("p", &keys)).unwrap(), vec![Some(vec![1]), None]);
         now(kv.delete_many("p", &keys)).unwrap();
         assert_eq!(now(kv.keys("p", None, 10)).unwrap(), ["k0", "k2", "k3", "k4"]);
+    }
+
+    #[test]
+    fn the_file_is_created_by_the_first_call_not_at_open() {
+        let path = scratch().parent().unwrap().join(".wsh").join("kv.sqlite");
+        let kv = Sqlite::open(&path).unwrap();
+        assert!(!path.parent().unwrap().exists(), "an unused store made its folder");
+        assert_eq!(now(kv.get("default", "a")).unwrap(), None);
+        assert!(path.is_file() && kv.created());
+        now(kv.set("default", "a", b"1")).unwrap();
+        drop(kv);
+        assert_eq!(now(Sqlite::open(&path).unwrap().get("default", "a")).unwrap().as_deref(), Some(&b"1"[..]));
     }
 
     #[test]
