@@ -97,7 +97,6 @@ async fn build_language(source: &Source, entry: &Path, world: World, label: &str
     if !out.is_file() {
         bail!("{} reported success but wrote no {}", script.display(), out.display());
     }
-    cache_prune::prune_in_background();
     Ok(out)
 }
 

@@ -124,6 +124,8 @@ impl Reloader {
         for (key, cause) in touched {
             self.reload_route(&key, &cause).await;
         }
+        // After the whole batch: every route it loaded has marked its entries as used.
+        crate::runtime::cache_prune::prune_in_background();
     }
 
     async fn reload_route(&self, key: &str, cause: &Path) {

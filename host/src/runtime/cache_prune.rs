@@ -3,8 +3,9 @@
 //! Every edit of a Python handler leaves a build (~19 MiB) and its compilation (~35 MiB)
 //! behind; a day of editing would otherwise fill a disk. The files a build or compile reads
 //! again are touched when read, so what goes first is what has not been used for longest
-//! (`decide::cache_budget`). Pruning runs on a thread of its own at startup and after each new
-//! entry, one at a time.
+//! (`decide::cache_budget`). Pruning runs on a thread of its own, one at a time, once the app's
+//! routes are loaded and after each reload: never between two routes' loads, where it could
+//! remove an old entry the next route was about to use.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -42,7 +43,7 @@ fn budget() -> u64 {
     mb << 20
 }
 
-/// Marks the entry `file` (at `path`) as just used, unless it was marked within the hour.
+/// Marks the entry open as `file` as just used, unless it was marked within the hour.
 pub(crate) fn touch(file: &File) {
     let now = SystemTime::now();
     let stale = file

@@ -49,9 +49,8 @@ impl CompileCache {
             }
         }
         let compiled = engine.precompile_component(bytes).map_err(anyhow::Error::from)?;
-        match write_atomically(dir, &path, &compiled) {
-            Ok(()) => super::cache_prune::prune_in_background(),
-            Err(e) => tracing::warn!("cannot cache compiled component in {}: {e:#}", dir.display()),
+        if let Err(e) = write_atomically(dir, &path, &compiled) {
+            tracing::warn!("cannot cache compiled component in {}: {e:#}", dir.display());
         }
         // SAFETY: `compiled` was just produced by this engine.
         unsafe { Component::deserialize(engine, &compiled) }.map_err(anyhow::Error::from)
